@@ -1,0 +1,129 @@
+// Crawl options: types, defaults, and validation with messages that name the option.
+// cli.ts parses argv with commander using the parsers here; after buildConfig() the rest of
+// the program trusts the frozen config.
+
+import { UsageError } from './errors.js';
+import { VERSION } from './version.js';
+
+export interface CrawlConfig {
+  readonly inputs: readonly string[];
+  readonly concurrency: number;
+  readonly timeoutMs: number;
+  readonly retries: number;
+  readonly retryDelayMs: number;
+  readonly retryMaxDelayMs: number;
+  readonly method: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly maxBody: number;
+  readonly maxRedirects: number;
+  readonly output: string | null;
+  readonly summaryJson: string | null;
+  readonly progress: boolean | 'auto';
+  readonly quiet: boolean;
+  readonly logLevel: string;
+  readonly insecure: boolean;
+}
+
+export const DEFAULTS = {
+  concurrency: 64,
+  timeoutMs: 10_000,
+  retries: 2,
+  retryDelayMs: 200,
+  retryMaxDelayMs: 10_000,
+  method: 'GET',
+  maxBody: 10 * 1024 * 1024,
+  maxRedirects: 5,
+  logLevel: 'warn',
+  userAgent: `sweep/${VERSION}`,
+};
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+function integer(raw: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const text = raw.trim();
+  const n = /^[+-]?\d+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    throw new UsageError(max === Number.MAX_SAFE_INTEGER ? `Expected an integer >= ${min}.` : `Expected an integer from ${min} to ${max}.`);
+  }
+  return n;
+}
+
+/**
+ * Value parsers. Their messages say what was expected; the CLI prefixes the option and the
+ * value ("option '-c, --concurrency <n>' argument 'abc' is invalid. Expected an integer >= 1.").
+ */
+export const parse = {
+  positive: (raw: string): number => integer(raw, 1),
+  nonNegative: (raw: string): number => integer(raw, 0),
+  method: (raw: string): string => {
+    const m = raw.trim().toUpperCase();
+    if (!/^[A-Z]+$/.test(m)) throw new UsageError('Expected an HTTP method such as GET or HEAD.');
+    return m;
+  },
+  header: (raw: string, previous: string[] = []): string[] => {
+    const colon = raw.indexOf(':');
+    const name = colon > 0 ? raw.slice(0, colon).trim() : '';
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw new UsageError('Expected "Name: value".');
+    if (/[\r\n\0]/.test(raw)) throw new UsageError('A header must not contain CR, LF or NUL.');
+    return [...previous, raw];
+  },
+  logLevel: (raw: string): string => {
+    if (!(LOG_LEVELS as readonly string[]).includes(raw)) throw new UsageError(`Expected one of ${LOG_LEVELS.join(', ')}.`);
+    return raw;
+  },
+};
+
+/** Turns repeated "Name: value" options into a header object (lower-case names, later wins). */
+export function headerObject(lines: readonly string[], userAgent: string): Record<string, string> {
+  const headers: Record<string, string> = { 'user-agent': userAgent };
+  for (const line of lines) {
+    const colon = line.indexOf(':');
+    headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+  }
+  return headers;
+}
+
+export interface RawCrawlOptions {
+  concurrency?: number;
+  timeout?: number;
+  retries?: number;
+  retryDelay?: number;
+  retryMaxDelay?: number;
+  method?: string;
+  header?: string[];
+  userAgent?: string;
+  maxBody?: number;
+  maxRedirects?: number;
+  output?: string;
+  summaryJson?: string;
+  progress?: boolean;
+  quiet?: boolean;
+  logLevel?: string;
+  insecure?: boolean;
+}
+
+export function buildConfig(inputs: readonly string[], o: RawCrawlOptions): CrawlConfig {
+  const retryDelayMs = o.retryDelay ?? DEFAULTS.retryDelayMs;
+  const retryMaxDelayMs = o.retryMaxDelay ?? DEFAULTS.retryMaxDelayMs;
+  if (retryMaxDelayMs < retryDelayMs) {
+    throw new UsageError(`option --retry-max-delay (${retryMaxDelayMs}) must be >= --retry-delay (${retryDelayMs})`);
+  }
+  return Object.freeze({
+    inputs: inputs.length === 0 ? ['-'] : [...inputs],
+    concurrency: o.concurrency ?? DEFAULTS.concurrency,
+    timeoutMs: o.timeout ?? DEFAULTS.timeoutMs,
+    retries: o.retries ?? DEFAULTS.retries,
+    retryDelayMs,
+    retryMaxDelayMs,
+    method: o.method ?? DEFAULTS.method,
+    headers: Object.freeze(headerObject(o.header ?? [], o.userAgent ?? DEFAULTS.userAgent)),
+    maxBody: o.maxBody ?? DEFAULTS.maxBody,
+    maxRedirects: o.maxRedirects ?? DEFAULTS.maxRedirects,
+    output: o.output ?? null,
+    summaryJson: o.summaryJson ?? null,
+    progress: o.progress === undefined ? 'auto' : o.progress,
+    quiet: o.quiet ?? false,
+    logLevel: o.logLevel ?? DEFAULTS.logLevel,
+    insecure: o.insecure ?? false,
+  });
+}

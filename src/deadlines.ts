@@ -1,0 +1,85 @@
+// One coarse timer for every attempt's total deadline, instead of a setTimeout (or an
+// AbortController) per request. Every attempt gets the same timeout, so deadlines are pushed in
+// increasing order and a FIFO ring is a priority queue: each tick pops the expired head. An entry
+// whose attempt already finished (or moved on to a later deadline) is recognised and skipped.
+
+export interface Expirable {
+  /** The deadline of the attempt now in flight; NaN when nothing is in flight. */
+  deadline: number;
+  expire(): void;
+}
+
+export class DeadlineQueue {
+  #items: (Expirable | undefined)[];
+  #deadlines: Float64Array;
+  #head = 0;
+  #size = 0;
+  #timer: NodeJS.Timeout | null = null;
+  readonly tickMs: number;
+
+  constructor(timeoutMs: number, capacity = 1024) {
+    this.#items = new Array(capacity);
+    this.#deadlines = new Float64Array(capacity);
+    // Resolution: a twentieth of the timeout, within [5 ms, 250 ms]. A timeout fires at most one
+    // tick late, which is what "coarse" buys: ~4-200 wakeups a second whatever the request rate.
+    this.tickMs = Math.min(250, Math.max(5, Math.floor(timeoutMs / 20)));
+  }
+
+  get size(): number {
+    return this.#size;
+  }
+
+  push(item: Expirable, deadline: number): void {
+    if (this.#size === this.#items.length) this.#grow();
+    const tail = (this.#head + this.#size) % this.#items.length;
+    this.#items[tail] = item;
+    this.#deadlines[tail] = deadline;
+    this.#size++;
+    if (this.#timer === null) this.#start();
+  }
+
+  /** Expires every head entry whose deadline is at or before `now`; drops stale heads. */
+  sweep(now: number): void {
+    const items = this.#items;
+    const cap = items.length;
+    while (this.#size > 0) {
+      const i = this.#head;
+      const item = items[i]!;
+      const deadline = this.#deadlines[i]!;
+      const live = item.deadline === deadline;
+      if (live && deadline > now) break;
+      items[i] = undefined;
+      this.#head = (i + 1) % cap;
+      this.#size--;
+      if (live) item.expire();
+    }
+    if (this.#size === 0) this.stop();
+  }
+
+  stop(): void {
+    if (this.#timer !== null) {
+      clearInterval(this.#timer);
+      this.#timer = null;
+    }
+  }
+
+  #start(): void {
+    this.#timer = setInterval(() => this.sweep(performance.now()), this.tickMs);
+    // Sockets and retry waits keep the process alive; this timer alone must not.
+    this.#timer.unref();
+  }
+
+  #grow(): void {
+    const cap = this.#items.length;
+    const items: (Expirable | undefined)[] = new Array(cap * 2);
+    const deadlines = new Float64Array(cap * 2);
+    for (let k = 0; k < this.#size; k++) {
+      const i = (this.#head + k) % cap;
+      items[k] = this.#items[i];
+      deadlines[k] = this.#deadlines[i]!;
+    }
+    this.#items = items;
+    this.#deadlines = deadlines;
+    this.#head = 0;
+  }
+}

@@ -1,0 +1,275 @@
+// One URL's journey: attempts, redirects and retries, over undici's Agent.dispatch with this
+// object as the (legacy-style) handler. Legacy handlers go to undici's parser unwrapped; the
+// newer controller API costs an extra wrapper and a parsed header object per response.
+//
+// The success path allocates one UrlTask and one dispatch-options object per hop, arms no timer
+// (the DeadlineQueue sweeps all deadlines on one coarse interval) and never enters p-retry or a
+// Promise: p-retry takes over only after a first attempt failed in a retryable way.
+
+import type { Dispatcher } from 'undici';
+import pRetry from 'p-retry';
+import { CrawlError, toErrorCode, toErrorMessage } from './errors.js';
+import type { DeadlineQueue, Expirable } from './deadlines.js';
+import type { Job } from './input.js';
+import {
+  backoffDelay,
+  isRetryable,
+  parseRetryAfter,
+  RETRY_AFTER_STATUSES,
+  type BackoffPolicy,
+} from './retry.js';
+import { fromUrl, type Target } from './target.js';
+
+export interface FetchSettings {
+  dispatcher: Dispatcher;
+  method: string;
+  /** Shared by every request; never mutated. */
+  headers: Record<string, string>;
+  timeoutMs: number;
+  retries: number;
+  backoff: BackoffPolicy;
+  maxBody: number;
+  maxRedirects: number;
+  deadlines: DeadlineQueue;
+  /** Aborted on shutdown: ends retry waits; in-flight work ends through dispatcher.destroy(). */
+  signal: AbortSignal;
+}
+
+type AbortFn = (reason?: Error) => void;
+
+const RETRY_AGAIN = new Error('retryable failure');
+
+export class UrlTask implements Expirable {
+  readonly job: Job;
+  status: number | null = null;
+  bytes = 0;
+  attempts = 0;
+  redirects = 0;
+  /** Time to the response headers of the last attempt, from that attempt's start. */
+  ttfbMs = -1;
+  startedAt = 0;
+  endedAt = 0;
+  /** The URL of the last hop, when a redirect moved it; null means the job's own URL. */
+  finalUrl: string | null = null;
+  error: CrawlError | null = null;
+  /** Deadline of the attempt in flight (performance.now() ms); NaN between attempts. */
+  deadline = NaN;
+
+  readonly #settings: FetchSettings;
+  readonly #onDone: (task: UrlTask) => void;
+  #origin = '';
+  #path = '';
+  #headers: Record<string, string>;
+  #abort: AbortFn | null = null;
+  #attemptStart = 0;
+  #timedOut = false;
+  #connected = false;
+  #location: string | null = null;
+  #retryAfter: string | null = null;
+  /** Set while p-retry drives the attempts: resolves each one with "retry it?". */
+  #settle: ((again: boolean) => void) | null = null;
+
+  constructor(job: Job & { target: Target }, settings: FetchSettings, onDone: (task: UrlTask) => void) {
+    this.job = job;
+    this.#settings = settings;
+    this.#onDone = onDone;
+    this.#headers = job.target.auth === null ? settings.headers : { ...settings.headers, authorization: job.target.auth };
+  }
+
+  start(): void {
+    this.startedAt = performance.now();
+    this.#startAttempt();
+  }
+
+  // ---- attempts ------------------------------------------------------------------------------
+
+  #startAttempt(): void {
+    const target = this.job.target!;
+    this.attempts++;
+    this.redirects = 0;
+    this.finalUrl = null;
+    this.#origin = target.origin;
+    this.#path = target.path;
+    this.#timedOut = false;
+    this.#attemptStart = performance.now();
+    this.deadline = this.#attemptStart + this.#settings.timeoutMs;
+    this.#settings.deadlines.push(this, this.deadline);
+    this.#dispatchHop();
+  }
+
+  #dispatchHop(): void {
+    this.status = null;
+    this.bytes = 0;
+    this.ttfbMs = -1;
+    this.#connected = false;
+    this.#location = null;
+    this.#retryAfter = null;
+    this.#settings.dispatcher.dispatch(
+      { origin: this.#origin, path: this.#path, method: this.#settings.method, headers: this.#headers },
+      this as unknown as Dispatcher.DispatchHandler,
+    );
+  }
+
+  /** Called by the DeadlineQueue when this attempt's deadline passes. */
+  expire(): void {
+    this.#timedOut = true;
+    if (this.#abort !== null) this.#abort(new CrawlError('timeout', 'timeout'));
+    // Not yet on a socket: onConnect aborts it, or undici's connect timeout (same value) fires.
+  }
+
+  #attemptDone(error: CrawlError | null): void {
+    this.deadline = NaN;
+    this.error = error;
+    const status = this.status;
+    const retryable =
+      this.attempts <= this.#settings.retries &&
+      !this.#settings.signal.aborted &&
+      (error !== null || (status !== null && status >= 400)) &&
+      isRetryable({ code: error === null ? null : error.code, status, sent: this.#connected }, this.#settings.method);
+    const settle = this.#settle;
+    if (settle !== null) {
+      this.#settle = null;
+      settle(retryable);
+    } else if (retryable) {
+      void this.#retry();
+    } else {
+      this.#finish();
+    }
+  }
+
+  async #retry(): Promise<void> {
+    const s = this.#settings;
+    try {
+      await pRetry(
+        async () => {
+          const retryAfterMs = this.#retryAfter === null ? null : parseRetryAfter(this.#retryAfter);
+          await sleep(backoffDelay(this.attempts, s.backoff, retryAfterMs), s.signal);
+          const again = await new Promise<boolean>((resolve) => {
+            this.#settle = resolve;
+            this.#startAttempt();
+          });
+          if (again) throw RETRY_AGAIN;
+        },
+        // p-retry only counts and loops: the wait above is ours (full jitter, Retry-After).
+        { retries: s.retries - 1, minTimeout: 0, maxTimeout: 0, factor: 1, signal: s.signal },
+      );
+    } catch (err) {
+      if (err !== RETRY_AGAIN && s.signal.aborted) this.error = new CrawlError('aborted', 'aborted while waiting to retry');
+    }
+    this.#finish();
+  }
+
+  #finish(): void {
+    this.endedAt = performance.now();
+    if (this.error === null && this.status !== null && this.status >= 400) {
+      this.error = new CrawlError('http_status', `HTTP ${this.status}`);
+    }
+    this.#onDone(this);
+  }
+
+  // ---- redirects -----------------------------------------------------------------------------
+
+  #followRedirect(location: string): void {
+    if (this.redirects >= this.#settings.maxRedirects) {
+      this.#attemptDone(new CrawlError('too_many_redirects', `more than ${this.#settings.maxRedirects} redirects`));
+      return;
+    }
+    let next: URL;
+    try {
+      next = new URL(location, this.#origin + this.#path);
+    } catch {
+      this.#attemptDone(new CrawlError('bad_redirect', `unparsable Location: ${location.slice(0, 200)}`));
+      return;
+    }
+    const target = fromUrl(next);
+    if (typeof target === 'string') {
+      this.#attemptDone(new CrawlError('bad_redirect', `redirect refused: ${target}`));
+      return;
+    }
+    // Credentials go only to the origin the user named them for.
+    if (target.origin !== this.job.target!.origin && this.#headers !== this.#settings.headers) {
+      this.#headers = this.#settings.headers;
+    }
+    this.redirects++;
+    next.hash = '';
+    this.finalUrl = next.href;
+    this.#origin = target.origin;
+    this.#path = target.path;
+    this.#dispatchHop();
+  }
+
+  // ---- undici handler (legacy callback API) --------------------------------------------------
+
+  onConnect(abort: AbortFn): void {
+    this.#connected = true;
+    if (this.#timedOut) {
+      abort(new CrawlError('timeout', 'timeout'));
+      return;
+    }
+    this.#abort = abort;
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[] | string[] | null): boolean {
+    this.ttfbMs = performance.now() - this.#attemptStart;
+    this.status = statusCode;
+    if (statusCode >= 300 && statusCode < 400 && statusCode !== 304 && this.#settings.maxRedirects > 0) {
+      this.#location = headerValue(rawHeaders, 'location');
+    } else if (RETRY_AFTER_STATUSES.has(statusCode)) {
+      this.#retryAfter = headerValue(rawHeaders, 'retry-after');
+    }
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    this.bytes += chunk.length;
+    if (this.bytes > this.#settings.maxBody && this.#abort !== null) {
+      this.#abort(new CrawlError('body_too_large', `body larger than ${this.#settings.maxBody} bytes`));
+      return false;
+    }
+    return true;
+  }
+
+  onComplete(): void {
+    this.#abort = null;
+    if (this.#location !== null) this.#followRedirect(this.#location);
+    else this.#attemptDone(null);
+  }
+
+  onError(err: Error): void {
+    this.#abort = null;
+    let failure: CrawlError;
+    if (this.#settings.signal.aborted) failure = new CrawlError('aborted', 'aborted by shutdown');
+    else if (this.#timedOut) failure = new CrawlError('timeout', `no complete response within ${this.#settings.timeoutMs} ms`);
+    else if (err instanceof CrawlError) failure = err;
+    else failure = new CrawlError(toErrorCode(err), toErrorMessage(err));
+    this.#attemptDone(failure);
+  }
+}
+
+/** Finds one header in undici's raw [name, value, name, value, ...] list; name is lower-case. */
+function headerValue(raw: Buffer[] | string[] | null, name: string): string | null {
+  if (raw === null) return null;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const key = raw[i]!;
+    if (key.length === name.length && key.toString().toLowerCase() === name) return raw[i + 1]!.toString();
+  }
+  return null;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,145 @@
+// Streams URL lists (files in order, `-` for stdin) into batches of Jobs.
+// The consumer pulls batches, so reading pauses whenever the pool is full: an endless pipe
+// or a 1,000,000-line file never sits in memory. Line numbers run across all inputs.
+
+import { createReadStream } from 'node:fs';
+import { constants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
+import { StringDecoder } from 'node:string_decoder';
+import type { Readable } from 'node:stream';
+import { UsageError } from './errors.js';
+import { MAX_URL_LENGTH, parseTarget, redactUrl, type Target } from './target.js';
+
+export interface Job {
+  /** 1-based line number across all inputs. */
+  line: number;
+  /** The URL as given (trimmed, password redacted): what the record's `url` shows. */
+  url: string;
+  /** Null when the line is not a fetchable URL; `invalid` then says why. */
+  target: Target | null;
+  invalid: string | null;
+}
+
+/** Read-side counters for the progress bar: bytes read against the known total of file inputs. */
+export interface InputProgress {
+  bytesRead: number;
+  /** Sum of the sizes of file inputs; null when any input is a pipe or stdin. */
+  bytesTotal: number | null;
+  linesRead: number;
+  skipped: number;
+  done: boolean;
+}
+
+const CHUNK = 64 * 1024;
+
+export function makeJob(line: number, text: string): Job {
+  const target = parseTarget(text);
+  const url = redactUrl(text);
+  return typeof target === 'string'
+    ? { line, url, target: null, invalid: target }
+    : { line, url, target, invalid: null };
+}
+
+function overlongJob(line: number, head: string): Job {
+  return {
+    line,
+    url: redactUrl(head.slice(0, 200)) + '…',
+    target: null,
+    invalid: `line longer than ${MAX_URL_LENGTH} characters`,
+  };
+}
+
+/** Fails before anything is fetched when an input file is missing, unreadable or a directory. */
+export async function checkInputs(sources: readonly string[]): Promise<void> {
+  for (const source of sources) {
+    if (source === '-') continue;
+    try {
+      if ((await stat(source)).isDirectory()) throw new UsageError(`input file '${source}' is a directory`);
+      await access(source, constants.R_OK);
+    } catch (err) {
+      if (err instanceof UsageError) throw err;
+      const code = (err as NodeJS.ErrnoException).code;
+      const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : String(code);
+      throw new UsageError(`cannot read input file '${source}': ${why}`);
+    }
+  }
+}
+
+/** Sums the sizes of the inputs when all are regular files (for an ETA); null otherwise. */
+export async function totalInputBytes(sources: readonly string[]): Promise<number | null> {
+  let total = 0;
+  for (const source of sources) {
+    if (source === '-') return null;
+    const info = await stat(source);
+    if (!info.isFile()) return null;
+    total += info.size;
+  }
+  return total;
+}
+
+function open(source: string, stdin: Readable): Readable {
+  return source === '-' ? stdin : createReadStream(source, { highWaterMark: CHUNK });
+}
+
+/**
+ * Yields arrays of Jobs, one array per chunk read. Blank lines and `#` comments are counted
+ * as skipped and produce no Job. A line over MAX_URL_LENGTH is not accumulated: its head is
+ * kept for the record and the rest is dropped as it streams by.
+ */
+export async function* readJobs(
+  sources: readonly string[],
+  progress: InputProgress,
+  stdin: Readable = process.stdin,
+): AsyncGenerator<Job[]> {
+  let line = 0;
+  for (const source of sources) {
+    const decoder = new StringDecoder('utf8');
+    let carry = '';
+    let overlong: string | null = null;
+    const flushLine = (text: string, out: Job[]): void => {
+      line++;
+      progress.linesRead++;
+      if (overlong !== null) {
+        out.push(overlongJob(line, overlong));
+        overlong = null;
+        return;
+      }
+      const trimmed = text.trim();
+      if (trimmed === '' || trimmed.charCodeAt(0) === 35 /* # */) {
+        progress.skipped++;
+        return;
+      }
+      out.push(makeJob(line, trimmed));
+    };
+    for await (const chunk of open(source, stdin)) {
+      const buf = chunk as Buffer;
+      progress.bytesRead += buf.length;
+      const text = decoder.write(buf);
+      const jobs: Job[] = [];
+      let start = 0;
+      let nl = text.indexOf('\n');
+      while (nl !== -1) {
+        const piece = text.slice(start, nl);
+        flushLine(carry === '' ? piece : carry + piece, jobs);
+        carry = '';
+        start = nl + 1;
+        nl = text.indexOf('\n', start);
+      }
+      if (overlong === null) {
+        carry = carry === '' ? text.slice(start) : carry + text.slice(start);
+        if (carry.length > MAX_URL_LENGTH) {
+          overlong = carry.slice(0, 200);
+          carry = '';
+        }
+      }
+      if (jobs.length > 0) yield jobs;
+    }
+    const rest = carry + decoder.end();
+    if (rest !== '' || overlong !== null) {
+      const jobs: Job[] = [];
+      flushLine(rest, jobs);
+      if (jobs.length > 0) yield jobs;
+    }
+  }
+  progress.done = true;
+}

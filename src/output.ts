@@ -1,0 +1,98 @@
+// Where records go: stdout or an -o file. Records are whole lines, gathered into large writes
+// (one per event-loop turn, or every 64 KiB), and the pool asks `backedUp` before starting a
+// request, so a slow reader of stdout slows the crawl instead of filling memory.
+//
+// stdout is opened as an fs.WriteStream on fd 1: process.stdout is synchronous for pipes on
+// Linux, which would stall every socket while a slow reader catches up, and gives no backpressure.
+
+import { createWriteStream, fsync, type WriteStream } from 'node:fs';
+
+const BATCH_BYTES = 64 * 1024;
+/** Bytes queued in the stream before the pool stops starting requests. */
+const HIGH_WATER = 1024 * 1024;
+
+export class RecordSink {
+  readonly #stream: WriteStream;
+  readonly #isFile: boolean;
+  #batch: string[] = [];
+  #batchBytes = 0;
+  #scheduled = false;
+  #backedUp = false;
+  #broken = false;
+  /** Called when the reader went away (EPIPE): the crawl should stop quietly. */
+  onBroken: () => void = () => {};
+  onDrain: () => void = () => {};
+
+  constructor(path: string | null) {
+    this.#isFile = path !== null;
+    this.#stream =
+      path === null
+        ? createWriteStream('', { fd: 1, autoClose: false, highWaterMark: HIGH_WATER })
+        : createWriteStream(path, { flags: 'w', highWaterMark: HIGH_WATER });
+    this.#stream.on('error', (err: NodeJS.ErrnoException) => {
+      this.#broken = true;
+      this.#batch = [];
+      this.#batchBytes = 0;
+      if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') this.onBroken();
+      else this.onError(err);
+    });
+    this.#stream.on('drain', () => {
+      this.#backedUp = false;
+      this.onDrain();
+    });
+  }
+
+  onError: (err: Error) => void = () => {};
+
+  get backedUp(): boolean {
+    return this.#backedUp;
+  }
+
+  get broken(): boolean {
+    return this.#broken;
+  }
+
+  /** Queues one newline-terminated record. */
+  write(line: string): void {
+    if (this.#broken) return;
+    this.#batch.push(line);
+    this.#batchBytes += line.length;
+    if (this.#batchBytes >= BATCH_BYTES) this.flush();
+    else if (!this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(this.#flushSoon);
+    }
+  }
+
+  readonly #flushSoon = (): void => {
+    this.#scheduled = false;
+    this.flush();
+  };
+
+  flush(): void {
+    if (this.#batch.length === 0 || this.#broken) return;
+    const text = this.#batch.length === 1 ? this.#batch[0]! : this.#batch.join('');
+    this.#batch = [];
+    this.#batchBytes = 0;
+    if (!this.#stream.write(text)) this.#backedUp = true;
+  }
+
+  /** Flushes, waits until everything is handed to the OS, fsyncs an -o file, and closes it. */
+  async close(): Promise<void> {
+    this.flush();
+    if (this.#broken) return;
+    await new Promise<void>((resolve) => {
+      // Write callbacks run in order: when this empty write's runs, every record before it is out.
+      if (this.#stream.writableLength === 0) resolve();
+      else this.#stream.write('', () => resolve());
+    });
+    if (this.#isFile && !this.#broken) {
+      const fd = (this.#stream as unknown as { fd: number | null }).fd;
+      if (typeof fd === 'number') await new Promise<void>((resolve) => fsync(fd, () => resolve()));
+    }
+    await new Promise<void>((resolve) => {
+      if (this.#isFile) this.#stream.end(() => resolve());
+      else resolve();
+    });
+  }
+}

@@ -1,0 +1,123 @@
+// A semaphore over a batched async source: starts a job only when a slot is free and the
+// sink is not backed up, and pulls the next batch of input only when the current one is used up.
+// Jobs report completion by calling release(), so the success path creates no Promise per job.
+
+export interface PoolHooks<J> {
+  /** Starts one job; the job must call `pool.release()` exactly once, possibly synchronously. */
+  start(job: J): void;
+  /** True while the output cannot take more: no job starts until `pump()` is called again. */
+  paused(): boolean;
+}
+
+export class Pool<J> {
+  readonly #source: AsyncIterator<J[]>;
+  readonly #limit: number;
+  readonly #hooks: PoolHooks<J>;
+  #batch: J[] = [];
+  #index = 0;
+  #active = 0;
+  #pulling = false;
+  #exhausted = false;
+  #stopped = false;
+  #pumping = false;
+  #again = false;
+  #resolve: () => void = () => {};
+  #reject: (err: unknown) => void = () => {};
+  /** One started job has finished. A bound function: pass it around as a callback. */
+  readonly release = (): void => {
+    this.#active--;
+    this.pump();
+  };
+
+  constructor(source: AsyncIterable<J[]>, limit: number, hooks: PoolHooks<J>) {
+    this.#source = source[Symbol.asyncIterator]();
+    this.#limit = limit;
+    this.#hooks = hooks;
+  }
+
+  get activeCount(): number {
+    return this.#active;
+  }
+
+  /** Jobs read from the input but not started yet. */
+  get pendingCount(): number {
+    return this.#batch.length - this.#index;
+  }
+
+  /** Resolves when the input is exhausted (or stopped) and every started job is done. */
+  run(): Promise<void> {
+    const finished = new Promise<void>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+    this.pump();
+    return finished;
+  }
+
+  /** Stops starting jobs and reading input; jobs in flight still finish. */
+  stop(): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    void this.#source.return?.();
+    this.pump();
+  }
+
+  /** Jobs read but never started (after stop()), for the caller to account for. */
+  takeUnstarted(): J[] {
+    const rest = this.#batch.slice(this.#index);
+    this.#batch = [];
+    this.#index = 0;
+    return rest;
+  }
+
+  pump(): void {
+    // Jobs may finish synchronously inside start(); loop instead of recursing.
+    if (this.#pumping) {
+      this.#again = true;
+      return;
+    }
+    this.#pumping = true;
+    do {
+      this.#again = false;
+      this.#fill();
+    } while (this.#again);
+    this.#pumping = false;
+    if (this.#active === 0 && (this.#stopped || (this.#exhausted && this.#index >= this.#batch.length))) {
+      this.#resolve();
+    }
+  }
+
+  #fill(): void {
+    const hooks = this.#hooks;
+    while (this.#active < this.#limit && !this.#stopped && !hooks.paused()) {
+      if (this.#index < this.#batch.length) {
+        const job = this.#batch[this.#index++]!;
+        this.#active++;
+        hooks.start(job);
+        continue;
+      }
+      if (!this.#exhausted && !this.#pulling) this.#pull();
+      return;
+    }
+  }
+
+  #pull(): void {
+    this.#pulling = true;
+    this.#source.next().then(
+      (result) => {
+        this.#pulling = false;
+        if (result.done) this.#exhausted = true;
+        else {
+          this.#batch = result.value;
+          this.#index = 0;
+        }
+        this.pump();
+      },
+      (err: unknown) => {
+        this.#pulling = false;
+        this.#exhausted = true;
+        this.#reject(err);
+      },
+    );
+  }
+}

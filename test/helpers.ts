@@ -1,0 +1,73 @@
+// Shared test plumbing: run the real CLI as a child process, collect its records.
+
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { CrawlRecord } from '../src/record.js';
+
+export const BIN = fileURLToPath(new URL('../bin/sweep.js', import.meta.url));
+
+export interface RunResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  /** stdout parsed as NDJSON (throws if it is not). */
+  readonly records: CrawlRecord[];
+}
+
+export interface RunOptions {
+  stdin?: string;
+  env?: Record<string, string>;
+  /** Called once the child is spawned (to send signals, etc.). */
+  onSpawn?: (child: import('node:child_process').ChildProcess) => void;
+}
+
+export function parseRecords(text: string): CrawlRecord[] {
+  return text
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as CrawlRecord);
+}
+
+export function runCli(args: string[], opts: RunOptions = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { ...process.env, ...opts.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      resolve({
+        code,
+        signal,
+        stdout,
+        stderr,
+        get records() {
+          return parseRecords(stdout);
+        },
+      });
+    });
+    opts.onSpawn?.(child);
+    if (opts.stdin !== undefined) child.stdin.end(opts.stdin);
+    else child.stdin.end();
+  });
+}
+
+/** Writes lines to a fresh temp file and returns its path. */
+export function tempList(lines: readonly string[], name = 'urls.txt'): string {
+  const dir = mkdtempSync(join(tmpdir(), 'sweep-test-'));
+  const path = join(dir, name);
+  writeFileSync(path, lines.join('\n') + '\n');
+  return path;
+}
+
+export function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'sweep-test-'));
+}

@@ -1,0 +1,72 @@
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { readJobs, type InputProgress, type Job } from '../src/input.js';
+import { redactUrl } from '../src/target.js';
+import { tempList } from './helpers.js';
+
+const progress = (): InputProgress => ({ bytesRead: 0, bytesTotal: null, linesRead: 0, skipped: 0, done: false });
+
+async function collect(sources: string[], stdin?: Readable, p = progress()): Promise<Job[]> {
+  const jobs: Job[] = [];
+  for await (const batch of readJobs(sources, p, stdin)) jobs.push(...batch);
+  return jobs;
+}
+
+describe('input', () => {
+  it('skips blanks and comments, trims, accepts CRLF, numbers lines across files', async () => {
+    const a = tempList(['http://a.test/1', '', '  # comment', '  http://a.test/2  \r']);
+    const b = tempList(['http://b.test/3\r', 'not a url']);
+    const p = progress();
+    const jobs = await collect([a, b], undefined, p);
+    expect(jobs.map((j) => [j.line, j.url, j.invalid === null])).toEqual([
+      [1, 'http://a.test/1', true],
+      [4, 'http://a.test/2', true],
+      [5, 'http://b.test/3', true],
+      [6, 'not a url', false],
+    ]);
+    expect(p.skipped).toBe(2);
+    expect(p.linesRead).toBe(6);
+    expect(p.done).toBe(true);
+  });
+
+  it('reads stdin when the source is "-", and a last line without newline', async () => {
+    const jobs = await collect(['-'], Readable.from([Buffer.from('http://x.test/a\nhttp://x.te'), Buffer.from('st/b')]));
+    expect(jobs.map((j) => j.url)).toEqual(['http://x.test/a', 'http://x.test/b']);
+  });
+
+  it('rejects non-http schemes and relative URLs as invalid_url jobs', async () => {
+    const jobs = await collect(['-'], Readable.from(['ftp://h/x\nfile:///etc/passwd\njavascript:alert(1)\n/relative\nhttps://ok.test\n']));
+    expect(jobs.map((j) => j.target !== null)).toEqual([false, false, false, false, true]);
+    expect(jobs[0]!.invalid).toMatch(/scheme/);
+  });
+
+  it('turns an IDN host into punycode for the wire and keeps the URL as given', async () => {
+    const [job] = await collect(['-'], Readable.from(['http://bücher.example/ä?q=1#frag\n']));
+    expect(job!.url).toBe('http://bücher.example/ä?q=1#frag');
+    expect(job!.target!.origin).toBe('http://xn--bcher-kva.example');
+    expect(job!.target!.path).toBe('/%C3%A4?q=1');
+  });
+
+  it('redacts passwords and sends them as Basic auth', async () => {
+    const [job] = await collect(['-'], Readable.from(['http://user:s3cret@h.test/x\n']));
+    expect(job!.url).toBe('http://user:***@h.test/x');
+    expect(job!.target!.auth).toBe('Basic ' + Buffer.from('user:s3cret').toString('base64'));
+    expect(redactUrl('https://h.test/a@b')).toBe('https://h.test/a@b');
+  });
+
+  it('bounds an over-long line instead of holding it', async () => {
+    const long = 'http://h.test/' + 'a'.repeat(200_000);
+    const chunks = [long.slice(0, 70_000), long.slice(70_000), '\nhttp://h.test/next\n'];
+    const jobs = await collect(['-'], Readable.from(chunks));
+    expect(jobs).toHaveLength(2);
+    expect(jobs[0]!.invalid).toMatch(/longer than/);
+    expect(jobs[0]!.url.length).toBeLessThan(300);
+    expect(jobs[1]).toMatchObject({ line: 2, url: 'http://h.test/next' });
+  });
+
+  it('does not crash on NUL bytes and invalid UTF-8', async () => {
+    const jobs = await collect(['-'], Readable.from([Buffer.from([0x68, 0x74, 0x74, 0x70, 0x3a, 0x2f, 0x2f, 0x00, 0xff, 0xfe, 0x0a])]));
+    expect(jobs).toHaveLength(1);
+    expect(jobs[0]!.invalid).not.toBeNull();
+  });
+});

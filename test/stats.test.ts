@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { Stats } from '../src/stats.js';
+
+describe('stats', () => {
+  it('percentiles from the histogram are within its precision', () => {
+    const s = new Stats();
+    for (let i = 1; i <= 1000; i++) s.record(true, 200, null, 1, 10, i);
+    const snap = s.snapshot({ linesRead: 1000, skipped: 0 }, 8);
+    expect(snap.latencyMs.p50).toBeGreaterThan(499);
+    expect(snap.latencyMs.p50).toBeLessThan(501.5);
+    expect(snap.latencyMs.p99).toBeGreaterThan(989);
+    expect(snap.latencyMs.p99).toBeLessThan(991.5);
+    expect(snap.latencyMs.max).toBeGreaterThan(999);
+    expect(snap.latencyMs.max).toBeLessThan(1001.5);
+    expect(snap.latencyBuckets.reduce((n, [, c]) => n + c, 0)).toBe(1000);
+  });
+
+  it('counts statuses, errors and retries', () => {
+    const s = new Stats();
+    s.record(true, 200, null, 1, 100, 1);
+    s.record(false, 503, 'http_status', 3, 10, 5);
+    s.record(false, null, 'invalid_url', 0, 0, NaN);
+    const snap = s.snapshot({ linesRead: 4, skipped: 1 }, 8);
+    expect(snap).toMatchObject({ records: 3, ok: 1, failed: 2, retries: 2, bytes: 110 });
+    expect(snap.statuses).toEqual({ '200': 1, '503': 1 });
+    expect(snap.errors).toEqual({ http_status: 1, invalid_url: 1 });
+  });
+
+  it('an empty run reports zeros', () => {
+    const snap = new Stats().snapshot({ linesRead: 0, skipped: 0 }, 64);
+    expect(snap).toMatchObject({ records: 0, ok: 0, failed: 0, latencyMs: { p50: 0, p99: 0, max: 0 } });
+  });
+});

@@ -1,7 +1,7 @@
 // sweep bench as a user runs it: the real CLI, the real testbed (its own process), real sockets.
 // No wall-clock figure is asserted, only relations that hold on any machine with wide margins.
 
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -133,6 +133,21 @@ describe('sweep bench gates and usage errors', () => {
     const r = await runCli(['bench', '--compare', bogus]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--compare: .* is not a sweep bench --json report/);
+  });
+
+  it('stops on SIGTERM with exit 143 and writes no report', async () => {
+    const json = join(tempDir(), 'b.json');
+    const r = await runCli(['bench', '--runs', '1', '--sizes', '3', '--delay', '1000', '--json', json], {
+      onSpawn(child) {
+        // Once the testbed is up, the bench is inside its first (warm-up) crawl or between runs.
+        child.stderr!.on('data', (d: Buffer) => {
+          if (d.toString().includes('testbed at')) child.kill('SIGTERM');
+        });
+      },
+    });
+    expect(r.code).toBe(143);
+    expect(r.stderr).toContain('sweep bench: interrupted: no report');
+    expect(existsSync(json)).toBe(false);
   });
 
   it('takes its own -c, not the crawl option of the same name', async () => {

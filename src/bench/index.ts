@@ -12,7 +12,7 @@ import { VERSION } from '../version.js';
 import { asBenchReport, compareReports, type Comparison } from './compare.js';
 import { formatBenchMarkdown, formatBenchText } from './format.js';
 import { BENCH_SCHEMA, round, type BenchReport, type FileScenario, type LatencyScenario, type ThroughputScenario } from './report-types.js';
-import { fileScenario, Interrupted, latencyScenario, throughputScenario } from './scenarios.js';
+import { fileScenario, interruption, Interrupted, latencyScenario, throughputScenario } from './scenarios.js';
 
 export interface BenchOptions {
   /** A URL list of real targets; null runs the embedded testbed scenarios. */
@@ -125,6 +125,7 @@ export async function bench(o: BenchOptions): Promise<number> {
   // Read what can be wrong before spending a minute measuring.
   const previous = o.compare === null ? null : await readPrevious(o.compare);
   if (o.file !== null) {
+    if (o.file === '-') throw new UsageError('sweep bench FILE needs a file, not stdin: it reads the list twice (sample, then all)');
     const { checkInputs } = await import('../input.js');
     await checkInputs([o.file]);
   }
@@ -140,6 +141,11 @@ export async function bench(o: BenchOptions): Promise<number> {
     timeoutMs: o.timeoutMs,
   };
 
+  const onSignal = (signal: NodeJS.Signals): void => {
+    interruption.exitCode ||= signal === 'SIGINT' ? 130 : 143;
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   let report: BenchReport;
   try {
     if (o.file !== null) {
@@ -157,8 +163,14 @@ export async function bench(o: BenchOptions): Promise<number> {
       }
     }
   } catch (err) {
-    if (err instanceof Interrupted) return err.exitCode;
+    if (err instanceof Interrupted) {
+      log('interrupted: no report');
+      return err.exitCode;
+    }
     throw err;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
 
   const comparison: Comparison | null = previous === null ? null : compareReports(previous, report, o.maxRegression);

@@ -28,6 +28,16 @@ export class Interrupted extends Error {
 
 type Log = (line: string) => void;
 
+/**
+ * Set by bench's own signal handlers. crawl() handles a signal that arrives during a run; this
+ * catches one that arrives between runs, so the next run does not start.
+ */
+export const interruption = { exitCode: 0 };
+
+function checkInterrupted(): void {
+  if (interruption.exitCode !== 0) throw new Interrupted(interruption.exitCode);
+}
+
 let runId = 0;
 /** Distinct paths per run, so nothing can be served from a cache keyed by URL. */
 const urlsFor = (base: string, route: string, n: number): string[] => {
@@ -36,6 +46,7 @@ const urlsFor = (base: string, route: string, n: number): string[] => {
 };
 
 async function measured(tb: TestbedThread, cfg: CrawlConfig, urls: readonly string[]): Promise<ListRun & { maxInFlight: number }> {
+  checkInterrupted();
   await tb.resetCounters();
   const run = await crawlList(cfg, urls);
   if (run.exitCode !== 0) throw new Interrupted(run.exitCode);
@@ -179,9 +190,11 @@ function filePass(run: ListRun, concurrency: number): FilePass {
 export async function fileScenario(path: string, cfg: CrawlConfig, sample: number, log: Log): Promise<FileScenario> {
   const urls = await readUrlList(path);
   const picked = evenSample(urls, sample);
+  checkInterrupted();
   log(`file: sequential over a sample of ${picked.length} URLs`);
   const seq = await crawlList(withConcurrency(cfg, 1), picked);
   if (seq.exitCode !== 0) throw new Interrupted(seq.exitCode);
+  checkInterrupted();
   log(`file: pooled over all ${urls.length.toLocaleString('en-US')} URLs at -c ${cfg.concurrency}`);
   const pooled = await crawlList(cfg, urls);
   if (pooled.exitCode !== 0) throw new Interrupted(pooled.exitCode);

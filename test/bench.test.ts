@@ -56,7 +56,10 @@ describe('sweep bench (testbed)', () => {
     for (const row of readReport(json).latency!.rows) {
       for (const run of row.runs) {
         expect(run.sequentialMaxInFlight).toBe(1);
-        expect(run.pooledMaxInFlight).toBe(row.n);
+        // Not exactly N: on a starved machine the last connection can open after the first
+        // response (100 ms) is out. More than one at once, and never more than N.
+        expect(run.pooledMaxInFlight).toBeGreaterThan(1);
+        expect(run.pooledMaxInFlight).toBeLessThanOrEqual(row.n);
         expect(run.failed).toBe(0);
       }
     }
@@ -103,7 +106,7 @@ describe('sweep bench (testbed)', () => {
     expect(bad.stderr).toContain('Result: regression beyond the allowance.');
 
     const slower = join(dir, 'slower.json');
-    writeFileSync(slower, JSON.stringify({ ...report, metrics: { ...report.metrics, rps: report.metrics.rps! / 100, p99: report.metrics.p99! * 100 } }));
+    writeFileSync(slower, JSON.stringify({ ...report, metrics: { ...report.metrics, rps: report.metrics.rps! / 1000, p99: report.metrics.p99! * 1000 } }));
     const good = await runCli(['bench', ...QUICK, '--compare', slower]);
     expect(good.code).toBe(0);
     expect(good.stderr).toContain('Result: no regression beyond the allowance.');
@@ -162,9 +165,9 @@ describe('sweep bench FILE (real targets; here a loopback server)', () => {
 
   it('warns about real load, fetches a sample sequentially and the whole list pooled', async () => {
     tb.resetCounters();
-    const list = tempList(['# targets', ...Array.from({ length: 30 }, (_, i) => `${tb.url}/delay/50/${i}`)]);
+    const list = tempList(['# targets', ...Array.from({ length: 30 }, (_, i) => `${tb.url}/delay/100/${i}`)]);
     const json = join(tempDir(), 'file.json');
-    const r = await runCli(['bench', list, '--baseline-sample', '5', '-c', '10', '--json', json]);
+    const r = await runCli(['bench', list, '--baseline-sample', '5', '-c', '30', '--json', json]);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/warning: this sends real load to the hosts in /);
     const report = readReport(json);
@@ -172,10 +175,10 @@ describe('sweep bench FILE (real targets; here a loopback server)', () => {
     expect(report.mode).toBe('file');
     expect(report.file!.sequential.urls).toBe(5);
     expect(report.file!.pooled.urls).toBe(30);
-    expect(report.file!.idealSpeedup).toBe(10);
+    expect(report.file!.idealSpeedup).toBe(30);
     expect(tb.counters.requests).toBe(35);
-    // 5 x 50 ms one by one against 30 URLs in 3 waves of 10: about 9x per URL; 2x holds anywhere.
-    expect(report.file!.speedup).toBeGreaterThan(2);
+    // 5 x 100 ms one by one against 30 URLs at once: near 30x per URL; 3x holds on a starved machine.
+    expect(report.file!.speedup).toBeGreaterThan(3);
   });
 });
 

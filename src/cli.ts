@@ -9,6 +9,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { buildConfig, DEFAULTS, LOG_LEVELS, parse, type RawCrawlOptions } from './config.js';
 import { UsageError } from './errors.js';
 import { parseAllowance } from './bench/compare.js';
+import { BENCH_DEFAULTS } from './bench/defaults.js';
 import { ALL_METRICS, CRAWL_METRICS, crawlMetrics, evaluateGates, formatGateResults, parseGates, type Gate } from './gates.js';
 import { VERSION } from './version.js';
 
@@ -92,18 +93,18 @@ export function buildProgram(): Command {
     .command('bench')
     .description('the pool against a sequential baseline: on the embedded loopback testbed, or on FILE (real load!)')
     .argument('[file]', 'a URL list of real targets; none runs the loopback testbed scenarios')
-    .option('--runs <n>', 'timed runs per scenario, after a warm-up (testbed only)', arg(parse.positive), 3)
-    .option('--delay <ms>', 'response delay of the latency-bound scenario', arg(parse.nonNegative), 100)
-    .addOption(new Option('--sizes <list>', 'N values of the latency-bound table').argParser(arg(parseSizes)).default([5, 10, 20, 50, 100], '5,10,20,50,100'))
-    .option('--count <n>', 'URLs of the throughput-bound scenario', arg(parse.positive), 20_000)
+    .option('--runs <n>', 'timed runs per scenario, after a warm-up (testbed only)', arg(parse.positive), BENCH_DEFAULTS.runs)
+    .option('--delay <ms>', 'response delay of the latency-bound scenario', arg(parse.nonNegative), BENCH_DEFAULTS.delayMs)
+    .addOption(new Option('--sizes <list>', 'N values of the latency-bound table').argParser(arg(parseSizes)).default(BENCH_DEFAULTS.sizes, BENCH_DEFAULTS.sizes.join(',')))
+    .option('--count <n>', 'URLs of the throughput-bound scenario', arg(parse.positive), BENCH_DEFAULTS.count)
     .option('-c, --concurrency <n>', 'requests in flight for the throughput scenario and for FILE', arg(parse.positive), DEFAULTS.concurrency)
-    .option('--baseline-sample <n>', 'FILE: URLs fetched one by one for the baseline', arg(parse.positive), 50)
+    .option('--baseline-sample <n>', 'FILE: URLs fetched one by one for the baseline', arg(parse.positive), BENCH_DEFAULTS.baselineSample)
     .option('-t, --timeout <ms>', 'per attempt, as for a crawl', arg(parse.positive), DEFAULTS.timeoutMs)
     .option('--json <file>', 'write the report as JSON (schema sweep.bench/1)')
     .option('--markdown <file>', 'append the report as markdown (e.g. $GITHUB_STEP_SUMMARY)')
     .option('--fail-on <expr>', 'exit 1 when a gate holds, e.g. "efficiency<0.8,p99>50ms" (repeatable)', arg((raw: string, prev?: Gate[]) => parseGates(raw, ALL_METRICS, prev)))
     .option('--compare <file>', 'a previous --json report: exit 1 when requests/s fell or p99 rose beyond --max-regression')
-    .addOption(new Option('--max-regression <pct>', 'allowance for --compare').argParser(arg(parseAllowance)).default(0.1, '10%'))
+    .addOption(new Option('--max-regression <pct>', 'allowance for --compare').argParser(arg(parseAllowance)).default(BENCH_DEFAULTS.maxRegression, `${BENCH_DEFAULTS.maxRegression * 100}%`))
     .action(async (file: string | undefined, opts: BenchCliOptions) => {
       const { bench } = await import('./bench/index.js');
       process.exitCode = await bench({

@@ -9,6 +9,7 @@ import { UsageError } from '../errors.js';
 import { evaluateGates, formatGateResults, type Gate } from '../gates.js';
 import { startTestbedProcess } from '../testbed-thread.js';
 import { VERSION } from '../version.js';
+export { BENCH_DEFAULTS } from './defaults.js';
 import { asBenchReport, compareReports, type Comparison } from './compare.js';
 import { formatBenchMarkdown, formatBenchText } from './format.js';
 import { BENCH_SCHEMA, round, type BenchReport, type FileScenario, type LatencyScenario, type ThroughputScenario } from './report-types.js';
@@ -32,16 +33,6 @@ export interface BenchOptions {
   /** A fraction: 0.1 for 10%. */
   maxRegression: number;
 }
-
-export const BENCH_DEFAULTS = {
-  runs: 3,
-  delayMs: 100,
-  sizes: [5, 10, 20, 50, 100],
-  count: 20_000,
-  concurrency: 64,
-  baselineSample: 50,
-  maxRegression: 0.1,
-};
 
 function machine(): BenchReport['machine'] {
   const list = cpus();

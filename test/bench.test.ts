@@ -138,6 +138,16 @@ describe('sweep bench gates and usage errors', () => {
     expect(r.stderr).toMatch(/--compare: .* is not a sweep bench --json report/);
   });
 
+  it('refuses an output path it could not write, before measuring (exit 2)', async () => {
+    const missing = join(tempDir(), 'no-such-dir', 'b.json');
+    const r = await runCli(['bench', '--json', missing]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`sweep: --json: cannot write '${missing}': no such directory\n`);
+    const md = await runCli(['bench', '--markdown', tempDir()]);
+    expect(md.code).toBe(2);
+    expect(md.stderr).toMatch(/--markdown: .* is a directory/);
+  });
+
   it('stops on SIGTERM with exit 143 and writes no report', async () => {
     const json = join(tempDir(), 'b.json');
     const r = await runCli(['bench', '--runs', '1', '--sizes', '3', '--delay', '1000', '--json', json], {

@@ -2,7 +2,9 @@
 // arguments) or on the user's own URL list; table on stderr, --json / --markdown for CI,
 // --fail-on gates and --compare against an earlier report.
 
-import { appendFile, readFile, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, appendFile, readFile, stat, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { arch, cpus, platform, totalmem } from 'node:os';
 import { buildConfig, type CrawlConfig } from '../config.js';
 import { UsageError } from '../errors.js';
@@ -110,11 +112,26 @@ async function readPrevious(path: string): Promise<BenchReport> {
   return asBenchReport(doc, path);
 }
 
+/** Fails before measuring when an output file could not be written at the end. */
+async function checkWritable(option: string, path: string): Promise<void> {
+  try {
+    const existing = await stat(path).catch(() => null);
+    if (existing?.isDirectory()) throw new UsageError(`${option}: '${path}' is a directory`);
+    await access(existing ? path : dirname(path), constants.W_OK);
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UsageError(`${option}: cannot write '${path}': ${code === 'ENOENT' ? 'no such directory' : code === 'EACCES' ? 'permission denied' : String(code)}`);
+  }
+}
+
 /** Runs the bench and returns the exit code: 0, 1 (a gate failed or a regression), 130 / 143. */
 export async function bench(o: BenchOptions): Promise<number> {
   const log = (line: string): void => void process.stderr.write(`sweep bench: ${line}\n`);
   // Read what can be wrong before spending a minute measuring.
   const previous = o.compare === null ? null : await readPrevious(o.compare);
+  if (o.json !== null) await checkWritable('--json', o.json);
+  if (o.markdown !== null) await checkWritable('--markdown', o.markdown);
   if (o.file !== null) {
     if (o.file === '-') throw new UsageError('sweep bench FILE needs a file, not stdin: it reads the list twice (sample, then all)');
     const { checkInputs } = await import('../input.js');
@@ -167,9 +184,18 @@ export async function bench(o: BenchOptions): Promise<number> {
   const comparison: Comparison | null = previous === null ? null : compareReports(previous, report, o.maxRegression);
   const gates = evaluateGates(o.failOn, report.metrics);
   process.stderr.write('\n' + formatBenchText(report, comparison));
-  if (o.json !== null) await writeFile(o.json, JSON.stringify(report, null, 2) + '\n');
-  if (o.markdown !== null) await appendFile(o.markdown, formatBenchMarkdown(report, gates, comparison) + '\n');
+  let writeFailed = false;
+  const write = async (option: string, path: string, fn: () => Promise<void>): Promise<void> => {
+    try {
+      await fn();
+    } catch (err) {
+      writeFailed = true;
+      process.stderr.write(`sweep: ${option}: cannot write '${path}': ${(err as NodeJS.ErrnoException).code ?? String(err)}\n`);
+    }
+  };
+  if (o.json !== null) await write('--json', o.json, () => writeFile(o.json!, JSON.stringify(report, null, 2) + '\n'));
+  if (o.markdown !== null) await write('--markdown', o.markdown, () => appendFile(o.markdown!, formatBenchMarkdown(report, gates, comparison) + '\n'));
   process.stderr.write(formatGateResults(gates));
   const gateFailed = gates.some((g) => g.failed);
-  return gateFailed || comparison?.regressed ? 1 : 0;
+  return gateFailed || comparison?.regressed || writeFailed ? 1 : 0;
 }

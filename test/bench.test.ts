@@ -52,7 +52,7 @@ describe('sweep bench (testbed)', () => {
     expect(report.throughput!.runs.map((r) => r.records)).toEqual([400, 400]);
   });
 
-  it('runs the baseline really sequentially at the server, and the pool really at N', () => {
+  it('runs the baseline really sequentially at the server (1 in flight), the pool concurrently and never above N', () => {
     for (const row of readReport(json).latency!.rows) {
       for (const run of row.runs) {
         expect(run.sequentialMaxInFlight).toBe(1);

@@ -8,6 +8,9 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { buildConfig, DEFAULTS, LOG_LEVELS, parse, type RawCrawlOptions } from './config.js';
 import { UsageError } from './errors.js';
+import { parseAllowance } from './bench/compare.js';
+import { BENCH_DEFAULTS } from './bench/defaults.js';
+import { ALL_METRICS, CRAWL_METRICS, crawlMetrics, evaluateGates, formatGateResults, parseGates, type Gate } from './gates.js';
 import { VERSION } from './version.js';
 
 export const EXIT = { ok: 0, internal: 1, usage: 2, sigint: 130, sigterm: 143 } as const;
@@ -50,13 +53,21 @@ export function buildProgram(): Command {
       new Option('--log-level <level>', 'pino log level, logs on stderr').choices(LOG_LEVELS).default(DEFAULTS.logLevel),
     )
     .option('--insecure', 'skip TLS certificate verification (warns when used)')
-    .action(async (files: string[], opts: RawCrawlOptions) => {
+    .option('--fail-on <expr>', 'exit 1 at the end when a gate holds, e.g. "p99>250ms,error_rate>1%" (repeatable)', arg((raw: string, prev?: Gate[]) => parseGates(raw, CRAWL_METRICS, prev)))
+    .action(async (files: string[], opts: RawCrawlOptions & { failOn?: Gate[] }) => {
       const cfg = buildConfig(files, opts);
       const { checkInputs } = await import('./input.js');
       await checkInputs(cfg.inputs);
       const { crawl } = await import('./crawl.js');
       const result = await crawl(cfg);
       process.exitCode = result.exitCode;
+      if (opts.failOn !== undefined && result.exitCode === 0) {
+        // After the records and the summary are out: a gate is a verdict on a complete run.
+        const results = evaluateGates(opts.failOn, crawlMetrics(result.snapshot));
+        const failed = results.some((r) => r.failed);
+        if (failed || !cfg.quiet) process.stderr.write(formatGateResults(failed ? results.filter((r) => r.failed) : results));
+        if (failed) process.exitCode = EXIT.internal;
+      }
     });
 
   program
@@ -78,7 +89,65 @@ export function buildProgram(): Command {
       process.exitCode = await demo(opts);
     });
 
+  program
+    .command('bench')
+    .description('the pool against a sequential baseline: on the embedded loopback testbed, or on FILE (real load!)')
+    .argument('[file]', 'a URL list of real targets; none runs the loopback testbed scenarios')
+    .option('--runs <n>', 'timed runs per scenario, after a warm-up (testbed only)', arg(parse.positive), BENCH_DEFAULTS.runs)
+    .option('--delay <ms>', 'response delay of the latency-bound scenario', arg(parse.nonNegative), BENCH_DEFAULTS.delayMs)
+    .addOption(new Option('--sizes <list>', 'N values of the latency-bound table').argParser(arg(parseSizes)).default(BENCH_DEFAULTS.sizes, BENCH_DEFAULTS.sizes.join(',')))
+    .option('--count <n>', 'URLs of the throughput-bound scenario', arg(parse.positive), BENCH_DEFAULTS.count)
+    .option('-c, --concurrency <n>', 'requests in flight for the throughput scenario and for FILE', arg(parse.positive), DEFAULTS.concurrency)
+    .option('--baseline-sample <n>', 'FILE: URLs fetched one by one for the baseline', arg(parse.positive), BENCH_DEFAULTS.baselineSample)
+    .option('-t, --timeout <ms>', 'per attempt, as for a crawl', arg(parse.positive), DEFAULTS.timeoutMs)
+    .option('--json <file>', 'write the report as JSON (schema sweep.bench/1)')
+    .option('--markdown <file>', 'append the report as markdown (e.g. $GITHUB_STEP_SUMMARY)')
+    .option('--fail-on <expr>', 'exit 1 when a gate holds, e.g. "efficiency<0.8,p99>50ms" (repeatable)', arg((raw: string, prev?: Gate[]) => parseGates(raw, ALL_METRICS, prev)))
+    .option('--compare <file>', 'a previous --json report: exit 1 when requests/s fell or p99 rose beyond --max-regression')
+    .addOption(new Option('--max-regression <pct>', 'allowance for --compare').argParser(arg(parseAllowance)).default(BENCH_DEFAULTS.maxRegression, `${BENCH_DEFAULTS.maxRegression * 100}%`))
+    .action(async (file: string | undefined, opts: BenchCliOptions) => {
+      const { bench } = await import('./bench/index.js');
+      process.exitCode = await bench({
+        file: file ?? null,
+        runs: opts.runs,
+        warmup: true,
+        delayMs: opts.delay,
+        sizes: opts.sizes,
+        count: opts.count,
+        concurrency: opts.concurrency,
+        baselineSample: opts.baselineSample,
+        timeoutMs: opts.timeout,
+        json: opts.json ?? null,
+        markdown: opts.markdown ?? null,
+        failOn: opts.failOn ?? [],
+        compare: opts.compare ?? null,
+        maxRegression: opts.maxRegression,
+      });
+    });
+
+  // `sweep bench -c 8`: the subcommand's -c, not the crawl's.
+  program.enablePositionalOptions();
   return program;
+}
+
+interface BenchCliOptions {
+  runs: number;
+  delay: number;
+  sizes: number[];
+  count: number;
+  concurrency: number;
+  baselineSample: number;
+  timeout: number;
+  json?: string;
+  markdown?: string;
+  failOn?: Gate[];
+  compare?: string;
+  maxRegression: number;
+}
+
+function parseSizes(raw: string): number[] {
+  const sizes = raw.split(',').map((part) => parse.positive(part));
+  return [...new Set(sizes)].sort((a, b) => a - b);
 }
 
 export async function main(argv: string[]): Promise<void> {

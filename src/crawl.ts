@@ -28,6 +28,19 @@ export interface CrawlIo {
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
 }
 
+/** The record sink as crawl() uses it: RecordSink, or a stand-in that discards (sweep bench). */
+export type RecordWriter = Pick<RecordSink, 'write' | 'close' | 'backedUp' | 'onDrain' | 'onBroken' | 'onError'>;
+
+/**
+ * Injection points for callers other than the CLI (sweep bench): a job source instead of
+ * reading cfg.inputs, and a record sink instead of stdout / -o. Both default to the CLI's.
+ */
+export interface CrawlSources {
+  /** Yields batches of Jobs and keeps `input.linesRead` (and `done`) current. */
+  jobs?: (input: InputProgress) => AsyncIterable<Job[]>;
+  sink?: RecordWriter;
+}
+
 export function createAgent(cfg: CrawlConfig): Agent {
   return new Agent({
     // At least as many sockets per origin as requests in flight, so a one-host list reaches
@@ -43,20 +56,20 @@ export function createAgent(cfg: CrawlConfig): Agent {
   });
 }
 
-export async function crawl(cfg: CrawlConfig, io: CrawlIo = { stdin: process.stdin, stderr: process.stderr }): Promise<CrawlResult> {
+export async function crawl(cfg: CrawlConfig, io: CrawlIo = { stdin: process.stdin, stderr: process.stderr }, sources: CrawlSources = {}): Promise<CrawlResult> {
   const logger = createLogger(cfg.logLevel);
   if (cfg.insecure) io.stderr.write('sweep: warning: --insecure: TLS certificates are not verified\n');
   logger.info({ inputs: cfg.inputs, concurrency: cfg.concurrency, timeoutMs: cfg.timeoutMs }, 'crawl started');
 
   const input: InputProgress = {
     bytesRead: 0,
-    bytesTotal: await totalInputBytes(cfg.inputs),
+    bytesTotal: sources.jobs ? null : await totalInputBytes(cfg.inputs),
     linesRead: 0,
     skipped: 0,
     done: false,
   };
   const stats = new Stats();
-  const sink = new RecordSink(cfg.output);
+  const sink: RecordWriter = sources.sink ?? new RecordSink(cfg.output);
   const agent = createAgent(cfg);
   const shutdown = new AbortController();
   // Every URL waiting to retry listens for shutdown (and lets go after its wait): many at once is normal.
@@ -81,7 +94,8 @@ export async function crawl(cfg: CrawlConfig, io: CrawlIo = { stdin: process.std
     pool.release();
   };
 
-  const pool: Pool<Job> = new Pool(readJobs(cfg.inputs, input, io.stdin as never), cfg.concurrency, {
+  const jobs = sources.jobs ? sources.jobs(input) : readJobs(cfg.inputs, input, io.stdin as never);
+  const pool: Pool<Job> = new Pool(jobs, cfg.concurrency, {
     start(job) {
       if (job.target === null) {
         sink.write(unfetchedRecord(job, 'invalid_url', job.invalid ?? 'invalid URL'));

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildConfig } from './config.js';
 import { crawl } from './crawl.js';
-import { startTestbedThread } from './testbed-thread.js';
+import { startTestbedThread, type TestbedThread } from './testbed-thread.js';
 
 /** The demo's URL list: deterministic, so two runs crawl the same mix. */
 export function demoUrls(base: string, count: number): string[] {
@@ -39,8 +39,33 @@ export async function demo(opts: { count: number }): Promise<number> {
     const cfg = buildConfig([list], { output: records, timeout: 1000, retries: 2, retryDelay: 100 });
     const result = await crawl(cfg);
     process.stderr.write(`Records: ${records}\n  try: jq -c 'select(.ok | not)' ${records} | head\n`);
-    return result.exitCode;
+    if (result.exitCode !== 0) return result.exitCode;
+    return await latencyTable(testbed);
   } finally {
     await testbed.close();
+  }
+}
+
+/**
+ * The classic table after the crawl: N URLs of 100 ms, one at a time vs all at once. One run after a
+ * short warm-up (under a second; without it the first row measured a cold delay route), so
+ * `npm start` stays under ~30 s; `sweep bench` repeats runs and adds the throughput scenario.
+ */
+async function latencyTable(testbed: TestbedThread): Promise<number> {
+  const { latencyScenario, Interrupted } = await import('./bench/scenarios.js');
+  const { makeReport, BENCH_DEFAULTS } = await import('./bench/index.js');
+  const { formatBenchText } = await import('./bench/format.js');
+  const sizes = BENCH_DEFAULTS.sizes;
+  process.stderr.write(`\nsweep demo: sequential vs pooled, N URLs answering after 100 ms, N = ${sizes.join(', ')} (about 20 s)\n`);
+  const cfg = buildConfig([], {});
+  try {
+    const latency = await latencyScenario(testbed, cfg, { sizes, delayMs: 100, runs: 1, warmup: true }, () => {});
+    const settings = { runs: 1, warmup: true, delayMs: 100, sizes, count: null, concurrency: cfg.concurrency, baselineSample: null, timeoutMs: cfg.timeoutMs };
+    process.stderr.write(formatBenchText(makeReport(settings, { latency })));
+    process.stderr.write('More: sweep bench (repeated runs, throughput, --json, --fail-on); see README.\n');
+    return 0;
+  } catch (err) {
+    if (err instanceof Interrupted) return err.exitCode;
+    throw err;
   }
 }

@@ -50,6 +50,7 @@ export function buildProgram(): Command {
       new Option('--log-level <level>', 'pino log level, logs on stderr').choices(LOG_LEVELS).default(DEFAULTS.logLevel),
     )
     .option('--insecure', 'skip TLS certificate verification (warns when used)')
+    .option('--grace <ms>', 'after SIGINT/SIGTERM, time requests in flight get before they are aborted', arg(parse.nonNegative), DEFAULTS.graceMs)
     .action(async (files: string[], opts: RawCrawlOptions) => {
       const cfg = buildConfig(files, opts);
       const { checkInputs } = await import('./input.js');

@@ -8,6 +8,7 @@ import type { CrawlConfig } from './config.js';
 import { DeadlineQueue } from './deadlines.js';
 import { UrlTask, type FetchSettings } from './fetcher.js';
 import { readJobs, totalInputBytes, type InputProgress, type Job } from './input.js';
+import { taggingConnector } from './keepalive.js';
 import { createLogger } from './logger.js';
 import { RecordSink } from './output.js';
 import { Pool } from './pool.js';
@@ -39,14 +40,17 @@ export function createAgent(cfg: CrawlConfig): Agent {
     // Idle timeouts as a cheap backstop; the per-attempt total is the DeadlineQueue's.
     headersTimeout: cfg.timeoutMs,
     bodyTimeout: cfg.timeoutMs,
-    connect: { timeout: cfg.timeoutMs, rejectUnauthorized: !cfg.insecure },
+    // undici's connector, tagging errors of reused sockets (see keepalive.ts).
+    connect: taggingConnector({ timeout: cfg.timeoutMs, rejectUnauthorized: !cfg.insecure, maxCachedSessions: 100 }),
   });
 }
 
 export async function crawl(cfg: CrawlConfig, io: CrawlIo = { stdin: process.stdin, stderr: process.stderr }): Promise<CrawlResult> {
   const logger = createLogger(cfg.logLevel);
   if (cfg.insecure) io.stderr.write('sweep: warning: --insecure: TLS certificates are not verified\n');
+  // Headers go to the log at debug only; pino redacts Authorization, Cookie and Proxy-Authorization.
   logger.info({ inputs: cfg.inputs, concurrency: cfg.concurrency, timeoutMs: cfg.timeoutMs }, 'crawl started');
+  logger.debug({ headers: cfg.headers, method: cfg.method }, 'request settings');
 
   const input: InputProgress = {
     bytesRead: 0,
@@ -116,17 +120,23 @@ export async function crawl(cfg: CrawlConfig, io: CrawlIo = { stdin: process.std
   };
 
   let graceTimer: NodeJS.Timeout | null = null;
+  let interrupted: NodeJS.Signals | null = null;
   const onSignal = (signal: NodeJS.Signals): void => {
-    const code = signal === 'SIGINT' ? 130 : 143;
-    if (exitCode === code || exitCode === 130 || exitCode === 143) {
+    if (interrupted !== null) {
       // Second signal: abort what is in flight now.
       abortInFlight();
       return;
     }
-    exitCode = code;
-    io.stderr.write(`\nsweep: ${signal}: finishing ${pool.activeCount} requests in flight (again to abort)\n`);
+    interrupted = signal;
+    exitCode = signal === 'SIGINT' ? 130 : 143;
+    const graceMs = cfg.graceMs;
+    io.stderr.write(
+      `\nsweep: ${signal}: stopped reading input; ${pool.activeCount} requests in flight get ${graceMs} ms to finish (${signal} again aborts them now)\n`,
+    );
     pool.stop();
-    graceTimer = setTimeout(abortInFlight, 5_000);
+    // An open pipe on stdin would keep the process alive after the last record.
+    if (cfg.inputs.includes('-')) (io.stdin as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+    graceTimer = setTimeout(abortInFlight, graceMs);
     graceTimer.unref();
   };
   process.on('SIGINT', onSignal);
@@ -136,23 +146,41 @@ export async function crawl(cfg: CrawlConfig, io: CrawlIo = { stdin: process.std
   const progress: ProgressHandle | null = wantProgress ? await startProgress(stats, input) : null;
 
   try {
-    await pool.run();
+    try {
+      await pool.run();
+    } finally {
+      if (graceTimer !== null) clearTimeout(graceTimer);
+      settings.deadlines.stop();
+      stats.end();
+      progress?.stop();
+      // Signals stay handled until the records are out: a late Ctrl-C must not tear a line.
+      await sink.close();
+      // Every request has ended; idle keep-alive sockets are unref'd by undici, so close() could
+      // still be pending when the loop empties. destroy() ends them now.
+      if (!shutdown.signal.aborted) await agent.destroy();
+    }
+
+    const snapshot = stats.snapshot(input, cfg.concurrency);
+    // Lines read but never started (after a signal) get no record; the summary counts them.
+    const notStarted = snapshot.linesRead - snapshot.skipped - snapshot.records;
+    const interruption = interrupted === null ? null : { signal: interrupted, aborted: snapshot.aborted, notStarted };
+    if (!cfg.quiet && !quiet) {
+      io.stderr.write(formatSummary(snapshot));
+      if (interruption !== null) {
+        io.stderr.write(
+          `  interrupted    by ${interruption.signal}: ${interruption.aborted} requests aborted, ` +
+            `${interruption.notStarted} lines read but not started (no record)\n`,
+        );
+      }
+    }
+    if (cfg.summaryJson !== null) {
+      const document = { ...snapshot, interrupted: interruption, peakRssBytes: process.resourceUsage().maxRSS * 1024 };
+      await writeFile(cfg.summaryJson, summaryJson(document));
+    }
+    logger.info({ records: snapshot.records, elapsedMs: snapshot.elapsedMs }, 'crawl finished');
+    return { snapshot, exitCode };
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    if (graceTimer !== null) clearTimeout(graceTimer);
-    settings.deadlines.stop();
-    stats.end();
-    progress?.stop();
-    await sink.close();
-    // Every request has ended; idle keep-alive sockets are unref'd by undici, so close() could
-    // still be pending when the loop empties. destroy() ends them now.
-    if (!shutdown.signal.aborted) await agent.destroy();
   }
-
-  const snapshot = stats.snapshot(input, cfg.concurrency);
-  if (!cfg.quiet && !quiet) io.stderr.write(formatSummary(snapshot));
-  if (cfg.summaryJson !== null) await writeFile(cfg.summaryJson, summaryJson(snapshot));
-  logger.info({ records: snapshot.records, elapsedMs: snapshot.elapsedMs }, 'crawl finished');
-  return { snapshot, exitCode };
 }

@@ -5,7 +5,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import type { CrawlRecord } from '../src/record.js';
+import { startTestbed, type Testbed } from '../src/testbed.js';
 
 export const BIN = fileURLToPath(new URL('../bin/sweep.js', import.meta.url));
 
@@ -70,4 +72,20 @@ export function tempList(lines: readonly string[], name = 'urls.txt'): string {
 
 export function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'sweep-test-'));
+}
+
+/**
+ * A testbed on loopback for the tests of one file: started before them, closed after, counters
+ * reset before each. Read `bed.tb` inside tests.
+ */
+export function useTestbed(): { readonly tb: Testbed } {
+  const bed = { tb: undefined as unknown as Testbed };
+  beforeAll(async () => {
+    bed.tb = await startTestbed();
+  });
+  afterAll(async () => {
+    await bed.tb.close();
+  });
+  beforeEach(() => bed.tb.resetCounters());
+  return bed;
 }

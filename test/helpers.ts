@@ -23,6 +23,8 @@ export interface RunResult {
 export interface RunOptions {
   stdin?: string;
   env?: Record<string, string>;
+  /** Leave the child's stdin open (an endless pipe); by default it is ended after `stdin`. */
+  keepStdinOpen?: boolean;
   /** Called once the child is spawned (to send signals, etc.). */
   onSpawn?: (child: import('node:child_process').ChildProcess) => void;
 }
@@ -57,7 +59,8 @@ export function runCli(args: string[], opts: RunOptions = {}): Promise<RunResult
       });
     });
     opts.onSpawn?.(child);
-    if (opts.stdin !== undefined) child.stdin.end(opts.stdin);
+    if (opts.keepStdinOpen) child.stdin.on('error', () => {});
+    else if (opts.stdin !== undefined) child.stdin.end(opts.stdin);
     else child.stdin.end();
   });
 }

@@ -104,6 +104,23 @@ describe('signals', () => {
     expect(r.stderr).toMatch(/interrupted\s+by SIGINT: 4 requests aborted, 16 lines read but not started/);
   });
 
+  it('a URL waiting to retry when the grace ends is recorded as aborted, with the status it had', async () => {
+    // 429 with Retry-After: 60 -> a 10 s wait (--retry-max-delay); the grace ends first.
+    const path = '/retry-after/60/w';
+    const r = await runCli(['-q', '--grace', '200'], {
+      stdin: `${bed.tb.url}${path}\n`,
+      onSpawn: (child) =>
+        void vi
+          .waitFor(() => expect(bed.tb.counters.hits.get(path) === 1 && bed.tb.counters.inFlight === 0).toBe(true), { timeout: 20_000, interval: 20 })
+          .then(() => child.kill('SIGINT')),
+    });
+    expect(r.code).toBe(130);
+    expect(r.records).toHaveLength(1);
+    // Not retried after the abort: one attempt, one request at the server.
+    expect(r.records[0]).toMatchObject({ ok: false, status: 429, attempts: 1, error: { code: 'aborted' } });
+    expect(bed.tb.counters.hits.get(path)).toBe(1);
+  });
+
   it('stops reading an open stdin pipe: exits although the writer never closes it', async () => {
     const r = await runCli(['-c', '2', '--grace', '100', '-q'], {
       keepStdinOpen: true,

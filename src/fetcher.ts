@@ -242,6 +242,11 @@ export class UrlTask implements Expirable {
     else this.#attemptDone(null);
   }
 
+  #resend(): void {
+    if (this.#settings.signal.aborted) this.onError(new CrawlError('aborted', 'aborted by shutdown'));
+    else this.#dispatchHop();
+  }
+
   onError(err: Error): void {
     this.#abort = null;
     if (
@@ -253,9 +258,10 @@ export class UrlTask implements Expirable {
       IDEMPOTENT_METHODS.has(this.#settings.method)
     ) {
       // The server closed this reused socket as the request went out: not the URL's fault.
-      // Same attempt, same deadline; undici has dropped the dead socket.
+      // Same attempt, same deadline; undici has dropped the dead socket. Dispatched after
+      // undici has finished tearing that connection down (we are inside its close handler).
       this.#staleResends++;
-      this.#dispatchHop();
+      queueMicrotask(() => this.#resend());
       return;
     }
     let failure: CrawlError;

@@ -74,3 +74,16 @@ describe('bad input lines', () => {
     expect(r.stderr).toMatch(/records\s+0\s+ok 0\s+failed 0/);
   });
 });
+
+describe('bad --grace values (the other option errors: crawl.test.ts "usage errors")', () => {
+  for (const value of ['-1', 'soon']) {
+    it(`--grace ${value}: exit 2, one line naming the option, nothing fetched`, async () => {
+      const r = await runCli(['--grace', value, '-'], { stdin: `${bed.tb.url}/p/1\n` });
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(new RegExp(`--grace.*'${value}'`));
+      expect(bed.tb.counters.requests).toBe(0);
+    });
+  }
+});

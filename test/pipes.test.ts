@@ -51,9 +51,11 @@ describe('pipes', () => {
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
 
-    // Slow phase: 8 KiB every 100 ms (~30 records), for 3 seconds; sweep could do thousands a second.
+    // Slow phase: 8 KiB every 100 ms (~30 records), for 3 seconds from the first record (startup
+    // on a loaded machine can take seconds); sweep could do thousands a second.
     let readBytes = 0;
     let text = '';
+    await new Promise<void>((resolve) => child.stdout.once('readable', () => resolve()));
     await new Promise<void>((resolve) => {
       let ticks = 0;
       const timer = setInterval(() => {

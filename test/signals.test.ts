@@ -40,16 +40,16 @@ describe('signals', () => {
     // -c 6: lines 1-3 finish within the grace, lines 4-6 hang and are aborted, lines 7-206 never
     // start. The delay is long enough that the signal lands first even on a loaded machine.
     const urls = [
-      ...[1, 2, 3].map((i) => `${bed.tb.url}/delay/2500/${i}`),
+      ...[1, 2, 3].map((i) => `${bed.tb.url}/delay/3000/${i}`),
       ...[4, 5, 6].map((i) => `${bed.tb.url}/hang/${i}`),
       ...Array.from({ length: 200 }, (_, i) => `${bed.tb.url}/p/${i + 7}`),
     ];
     const summary = join(tempDir(), 'summary.json');
-    const r = await runCli(['-c', '6', '--grace', '4000', '--summary-json', summary, tempList(urls)], {
+    const r = await runCli(['-c', '6', '--grace', '5000', '--summary-json', summary, tempList(urls)], {
       onSpawn: (child) => void inFlight(6).then(() => child.kill('SIGINT')),
     });
     expect(r.code).toBe(130);
-    expect(r.stderr).toMatch(/SIGINT: stopped reading input; 6 requests in flight get 4000 ms to finish/);
+    expect(r.stderr).toMatch(/SIGINT: stopped reading input; 6 requests in flight get 5000 ms to finish/);
     expect(r.stderr).toMatch(/interrupted\s+by SIGINT: 3 requests aborted, 200 lines read but not started/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
     const recs = r.records;
@@ -58,7 +58,7 @@ describe('signals', () => {
     for (const rec of recs.filter((x) => x.line > 3)) {
       expect(rec).toMatchObject({ ok: false, status: null, error: { code: 'aborted' } });
       // Aborted only once the grace had passed.
-      expect(rec.ms).toBeGreaterThanOrEqual(4000);
+      expect(rec.ms).toBeGreaterThanOrEqual(5000);
     }
     expect(bed.tb.counters.requests).toBe(6);
     const s = JSON.parse(readFileSync(summary, 'utf8')) as { interrupted: Interruption; records: number };

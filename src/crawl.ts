@@ -146,41 +146,37 @@ export async function crawl(cfg: CrawlConfig, io: CrawlIo = { stdin: process.std
   const progress: ProgressHandle | null = wantProgress ? await startProgress(stats, input) : null;
 
   try {
-    try {
-      await pool.run();
-    } finally {
-      if (graceTimer !== null) clearTimeout(graceTimer);
-      settings.deadlines.stop();
-      stats.end();
-      progress?.stop();
-      // Signals stay handled until the records are out: a late Ctrl-C must not tear a line.
-      await sink.close();
-      // Every request has ended; idle keep-alive sockets are unref'd by undici, so close() could
-      // still be pending when the loop empties. destroy() ends them now.
-      if (!shutdown.signal.aborted) await agent.destroy();
-    }
-
-    const snapshot = stats.snapshot(input, cfg.concurrency);
-    // Lines read but never started (after a signal) get no record; the summary counts them.
-    const notStarted = snapshot.linesRead - snapshot.skipped - snapshot.records;
-    const interruption = interrupted === null ? null : { signal: interrupted, aborted: snapshot.aborted, notStarted };
-    if (!cfg.quiet && !quiet) {
-      io.stderr.write(formatSummary(snapshot));
-      if (interruption !== null) {
-        io.stderr.write(
-          `  interrupted    by ${interruption.signal}: ${interruption.aborted} requests aborted, ` +
-            `${interruption.notStarted} lines read but not started (no record)\n`,
-        );
-      }
-    }
-    if (cfg.summaryJson !== null) {
-      const document = { ...snapshot, interrupted: interruption, peakRssBytes: process.resourceUsage().maxRSS * 1024 };
-      await writeFile(cfg.summaryJson, summaryJson(document));
-    }
-    logger.info({ records: snapshot.records, elapsedMs: snapshot.elapsedMs }, 'crawl finished');
-    return { snapshot, exitCode };
+    await pool.run();
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    // The signal handlers stay until the records are out (below): a late Ctrl-C must not kill
+    // the process in the middle of a write and tear a line.
+    if (graceTimer !== null) clearTimeout(graceTimer);
+    settings.deadlines.stop();
+    stats.end();
+    progress?.stop();
+    await sink.close();
+    // Every request has ended; idle keep-alive sockets are unref'd by undici, so close() could
+    // still be pending when the loop empties. destroy() ends them now.
+    if (!shutdown.signal.aborted) await agent.destroy();
   }
+
+  const snapshot = stats.snapshot(input, cfg.concurrency);
+  // Lines read but never started (after a signal) get no record; the summary counts them.
+  const notStarted = snapshot.linesRead - snapshot.skipped - snapshot.records;
+  const interruption = interrupted === null ? null : { signal: interrupted, aborted: snapshot.aborted, notStarted };
+  if (!cfg.quiet && !quiet) io.stderr.write(formatSummary(snapshot));
+  if (!cfg.quiet && !quiet && interruption !== null) {
+    io.stderr.write(
+      `  interrupted    by ${interruption.signal}: ${interruption.aborted} requests aborted, ` +
+        `${interruption.notStarted} lines read but not started (no record)\n`,
+    );
+  }
+  if (cfg.summaryJson !== null) {
+    const document = { ...snapshot, interrupted: interruption, peakRssBytes: process.resourceUsage().maxRSS * 1024 };
+    await writeFile(cfg.summaryJson, summaryJson(document));
+  }
+  logger.info({ records: snapshot.records, elapsedMs: snapshot.elapsedMs }, 'crawl finished');
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  return { snapshot, exitCode };
 }

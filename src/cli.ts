@@ -54,6 +54,7 @@ export function buildProgram(): Command {
     )
     .option('--insecure', 'skip TLS certificate verification (warns when used)')
     .option('--fail-on <expr>', 'exit 1 at the end when a gate holds, e.g. "p99>250ms,error_rate>1%" (repeatable)', arg((raw: string, prev?: Gate[]) => parseGates(raw, CRAWL_METRICS, prev)))
+    .option('--grace <ms>', 'after SIGINT/SIGTERM, time requests in flight get before they are aborted', arg(parse.nonNegative), DEFAULTS.graceMs)
     .action(async (files: string[], opts: RawCrawlOptions & { failOn?: Gate[] }) => {
       const cfg = buildConfig(files, opts);
       const { checkInputs } = await import('./input.js');

@@ -22,6 +22,8 @@ export interface CrawlConfig {
   readonly quiet: boolean;
   readonly logLevel: string;
   readonly insecure: boolean;
+  /** After SIGINT/SIGTERM, ms that requests in flight get to finish before they are aborted. */
+  readonly graceMs: number;
 }
 
 export const DEFAULTS = {
@@ -35,6 +37,7 @@ export const DEFAULTS = {
   maxRedirects: 5,
   logLevel: 'warn',
   userAgent: `sweep/${VERSION}`,
+  graceMs: 5_000,
 };
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -100,6 +103,7 @@ export interface RawCrawlOptions {
   quiet?: boolean;
   logLevel?: string;
   insecure?: boolean;
+  grace?: number;
 }
 
 export function buildConfig(inputs: readonly string[], o: RawCrawlOptions): CrawlConfig {
@@ -125,5 +129,6 @@ export function buildConfig(inputs: readonly string[], o: RawCrawlOptions): Craw
     quiet: o.quiet ?? false,
     logLevel: o.logLevel ?? DEFAULTS.logLevel,
     insecure: o.insecure ?? false,
+    graceMs: o.grace ?? DEFAULTS.graceMs,
   });
 }

@@ -8,6 +8,7 @@ import type { CrawlConfig } from './config.js';
 import { DeadlineQueue } from './deadlines.js';
 import { UrlTask, type FetchSettings } from './fetcher.js';
 import { readJobs, totalInputBytes, type InputProgress, type Job } from './input.js';
+import { taggingConnector } from './keepalive.js';
 import { createLogger } from './logger.js';
 import { RecordSink } from './output.js';
 import { Pool } from './pool.js';
@@ -52,14 +53,17 @@ export function createAgent(cfg: CrawlConfig): Agent {
     // Idle timeouts as a cheap backstop; the per-attempt total is the DeadlineQueue's.
     headersTimeout: cfg.timeoutMs,
     bodyTimeout: cfg.timeoutMs,
-    connect: { timeout: cfg.timeoutMs, rejectUnauthorized: !cfg.insecure },
+    // undici's connector, tagging errors of reused sockets (see keepalive.ts).
+    connect: taggingConnector({ timeout: cfg.timeoutMs, rejectUnauthorized: !cfg.insecure, maxCachedSessions: 100 }),
   });
 }
 
 export async function crawl(cfg: CrawlConfig, io: CrawlIo = { stdin: process.stdin, stderr: process.stderr }, sources: CrawlSources = {}): Promise<CrawlResult> {
   const logger = createLogger(cfg.logLevel);
   if (cfg.insecure) io.stderr.write('sweep: warning: --insecure: TLS certificates are not verified\n');
+  // Headers go to the log at debug only; pino redacts Authorization, Cookie and Proxy-Authorization.
   logger.info({ inputs: cfg.inputs, concurrency: cfg.concurrency, timeoutMs: cfg.timeoutMs }, 'crawl started');
+  logger.debug({ headers: cfg.headers, method: cfg.method }, 'request settings');
 
   const input: InputProgress = {
     bytesRead: 0,
@@ -130,17 +134,23 @@ export async function crawl(cfg: CrawlConfig, io: CrawlIo = { stdin: process.std
   };
 
   let graceTimer: NodeJS.Timeout | null = null;
+  let interrupted: NodeJS.Signals | null = null;
   const onSignal = (signal: NodeJS.Signals): void => {
-    const code = signal === 'SIGINT' ? 130 : 143;
-    if (exitCode === code || exitCode === 130 || exitCode === 143) {
+    if (interrupted !== null) {
       // Second signal: abort what is in flight now.
       abortInFlight();
       return;
     }
-    exitCode = code;
-    io.stderr.write(`\nsweep: ${signal}: finishing ${pool.activeCount} requests in flight (again to abort)\n`);
+    interrupted = signal;
+    exitCode = signal === 'SIGINT' ? 130 : 143;
+    const graceMs = cfg.graceMs;
+    io.stderr.write(
+      `\nsweep: ${signal}: stopped reading input; ${pool.activeCount} requests in flight get ${graceMs} ms to finish (${signal} again aborts them now)\n`,
+    );
     pool.stop();
-    graceTimer = setTimeout(abortInFlight, 5_000);
+    // An open pipe on stdin would keep the process alive after the last record.
+    if (cfg.inputs.includes('-')) (io.stdin as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+    graceTimer = setTimeout(abortInFlight, graceMs);
     graceTimer.unref();
   };
   process.on('SIGINT', onSignal);
@@ -152,8 +162,8 @@ export async function crawl(cfg: CrawlConfig, io: CrawlIo = { stdin: process.std
   try {
     await pool.run();
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    // The signal handlers stay until the records are out (below): a late Ctrl-C must not kill
+    // the process in the middle of a write and tear a line.
     if (graceTimer !== null) clearTimeout(graceTimer);
     settings.deadlines.stop();
     stats.end();
@@ -165,8 +175,22 @@ export async function crawl(cfg: CrawlConfig, io: CrawlIo = { stdin: process.std
   }
 
   const snapshot = stats.snapshot(input, cfg.concurrency);
+  // Lines read but never started (after a signal) get no record; the summary counts them.
+  const notStarted = snapshot.linesRead - snapshot.skipped - snapshot.records;
+  const interruption = interrupted === null ? null : { signal: interrupted, aborted: snapshot.aborted, notStarted };
   if (!cfg.quiet && !quiet) io.stderr.write(formatSummary(snapshot));
-  if (cfg.summaryJson !== null) await writeFile(cfg.summaryJson, summaryJson(snapshot));
+  if (!cfg.quiet && !quiet && interruption !== null) {
+    io.stderr.write(
+      `  interrupted    by ${interruption.signal}: ${interruption.aborted} requests aborted, ` +
+        `${interruption.notStarted} lines read but not started (no record)\n`,
+    );
+  }
+  if (cfg.summaryJson !== null) {
+    const document = { ...snapshot, interrupted: interruption, peakRssBytes: process.resourceUsage().maxRSS * 1024 };
+    await writeFile(cfg.summaryJson, summaryJson(document));
+  }
   logger.info({ records: snapshot.records, elapsedMs: snapshot.elapsedMs }, 'crawl finished');
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
   return { snapshot, exitCode };
 }

@@ -13,12 +13,17 @@ import type { DeadlineQueue, Expirable } from './deadlines.js';
 import type { Job } from './input.js';
 import {
   backoffDelay,
+  IDEMPOTENT_METHODS,
   isRetryable,
   parseRetryAfter,
   RETRY_AFTER_STATUSES,
   type BackoffPolicy,
 } from './retry.js';
 import { fromUrl, type Target } from './target.js';
+import { isStaleSocketError } from './keepalive.js';
+
+/** Re-sends per attempt after a stale keep-alive socket (bounds a server that resets everything). */
+const STALE_RESENDS = 3;
 
 export interface FetchSettings {
   dispatcher: Dispatcher;
@@ -64,6 +69,7 @@ export class UrlTask implements Expirable {
   #attemptStart = 0;
   #timedOut = false;
   #connected = false;
+  #staleResends = 0;
   #location: string | null = null;
   #retryAfter: string | null = null;
   /** Set while p-retry drives the attempts: resolves each one with "retry it?". */
@@ -91,6 +97,7 @@ export class UrlTask implements Expirable {
     this.#origin = target.origin;
     this.#path = target.path;
     this.#timedOut = false;
+    this.#staleResends = 0;
     this.#attemptStart = performance.now();
     this.deadline = this.#attemptStart + this.#settings.timeoutMs;
     this.#settings.deadlines.push(this, this.deadline);
@@ -235,8 +242,28 @@ export class UrlTask implements Expirable {
     else this.#attemptDone(null);
   }
 
+  #resend(): void {
+    if (this.#settings.signal.aborted) this.onError(new CrawlError('aborted', 'aborted by shutdown'));
+    else this.#dispatchHop();
+  }
+
   onError(err: Error): void {
     this.#abort = null;
+    if (
+      this.status === null &&
+      this.#staleResends < STALE_RESENDS &&
+      !this.#timedOut &&
+      !this.#settings.signal.aborted &&
+      isStaleSocketError(err) &&
+      IDEMPOTENT_METHODS.has(this.#settings.method)
+    ) {
+      // The server closed this reused socket as the request went out: not the URL's fault.
+      // Same attempt, same deadline; undici has dropped the dead socket. Dispatched after
+      // undici has finished tearing that connection down (we are inside its close handler).
+      this.#staleResends++;
+      queueMicrotask(() => this.#resend());
+      return;
+    }
     let failure: CrawlError;
     if (this.#settings.signal.aborted) failure = new CrawlError('aborted', 'aborted by shutdown');
     else if (this.#timedOut) failure = new CrawlError('timeout', `no complete response within ${this.#settings.timeoutMs} ms`);

@@ -4,15 +4,19 @@
 //
 // stdout is opened as an fs.WriteStream on fd 1: process.stdout is synchronous for pipes on
 // Linux, which would stall every socket while a slow reader catches up, and gives no backpressure.
+// Except when fd 1 is a socket (a Node parent's `stdio: 'pipe'` is a socketpair): fs writes to a
+// non-blocking socket fail with EAGAIN as soon as the reader falls behind, while process.stdout
+// is then an asynchronous net.Socket with real backpressure.
 
-import { createWriteStream, fsync, type WriteStream } from 'node:fs';
+import { createWriteStream, fstatSync, fsync } from 'node:fs';
+import type { Writable } from 'node:stream';
 
 const BATCH_BYTES = 64 * 1024;
 /** Bytes queued in the stream before the pool stops starting requests. */
 const HIGH_WATER = 1024 * 1024;
 
 export class RecordSink {
-  readonly #stream: WriteStream;
+  readonly #stream: Writable;
   readonly #isFile: boolean;
   #batch: string[] = [];
   #batchBytes = 0;
@@ -26,14 +30,16 @@ export class RecordSink {
   constructor(path: string | null) {
     this.#isFile = path !== null;
     this.#stream =
-      path === null
-        ? createWriteStream('', { fd: 1, autoClose: false, highWaterMark: HIGH_WATER })
-        : createWriteStream(path, { flags: 'w', highWaterMark: HIGH_WATER });
+      path !== null
+        ? createWriteStream(path, { flags: 'w', highWaterMark: HIGH_WATER })
+        : stdoutIsSocket()
+          ? process.stdout
+          : createWriteStream('', { fd: 1, autoClose: false, highWaterMark: HIGH_WATER });
     this.#stream.on('error', (err: NodeJS.ErrnoException) => {
       this.#broken = true;
       this.#batch = [];
       this.#batchBytes = 0;
-      if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') this.onBroken();
+      if (err.code === 'EPIPE' || err.code === 'ECONNRESET' || err.code === 'ERR_STREAM_DESTROYED') this.onBroken();
       else this.onError(err);
     });
     this.#stream.on('drain', () => {
@@ -74,7 +80,9 @@ export class RecordSink {
     const text = this.#batch.length === 1 ? this.#batch[0]! : this.#batch.join('');
     this.#batch = [];
     this.#batchBytes = 0;
-    if (!this.#stream.write(text)) this.#backedUp = true;
+    // A socket's own high-water mark is 16 KiB; ours decides when the pool waits ('drain' still
+    // comes, once the buffer that made write() return false has emptied).
+    if (!this.#stream.write(text) && this.#stream.writableLength >= HIGH_WATER) this.#backedUp = true;
   }
 
   /** Flushes, waits until everything is handed to the OS, fsyncs an -o file, and closes it. */
@@ -94,5 +102,13 @@ export class RecordSink {
       if (this.#isFile) this.#stream.end(() => resolve());
       else resolve();
     });
+  }
+}
+
+function stdoutIsSocket(): boolean {
+  try {
+    return fstatSync(1).isSocket();
+  } catch {
+    return false;
   }
 }

@@ -21,6 +21,7 @@ export class Pool<J> {
   #stopped = false;
   #pumping = false;
   #again = false;
+  #failure: { err: unknown } | null = null;
   #resolve: () => void = () => {};
   #reject: (err: unknown) => void = () => {};
   /** One started job has finished. A bound function: pass it around as a callback. */
@@ -83,7 +84,8 @@ export class Pool<J> {
     } while (this.#again);
     this.#pumping = false;
     if (this.#active === 0 && (this.#stopped || (this.#exhausted && this.#index >= this.#batch.length))) {
-      this.#resolve();
+      if (this.#failure !== null) this.#reject(this.#failure.err);
+      else this.#resolve();
     }
   }
 
@@ -116,7 +118,10 @@ export class Pool<J> {
       (err: unknown) => {
         this.#pulling = false;
         this.#exhausted = true;
-        this.#reject(err);
+        // After stop() the input may be torn down on purpose (stdin destroyed on a signal).
+        // Otherwise the run fails, but only once the jobs in flight have written their records.
+        if (!this.#stopped) this.#failure = { err };
+        this.pump();
       },
     );
   }

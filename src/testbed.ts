@@ -23,6 +23,8 @@ export interface TestbedCounters {
   hits: Map<string, number>;
   /** Arrival times (ms, performance.now()) per path, for Retry-After checks. */
   arrivals: Map<string, number[]>;
+  /** /big responses the client dropped before the last byte (the socket closed early). */
+  closedEarly: number;
 }
 
 export interface Testbed {
@@ -42,7 +44,18 @@ export const ROUTES = `Routes (every path segment after the route name is free, 
   /redirect/<k>/<n>            a chain of <k> 302s ending at a 200
   /loop/<n>                    302 to itself, forever
   /hang/<n>                    accepts the request and never answers
-  /big/<bytes>/<n>             200 with a body of <bytes> bytes, streamed`;
+  /big/<bytes>/<n>             200 with a body of <bytes> bytes, streamed
+Faults:
+  /reset/<n>                   the connection is reset (RST) before any response byte
+  /reset-body/<n>              headers and 4 KiB of a 100 KiB body, then a reset
+  /trickle/<n>                 a 100-byte body, one byte every 100 ms
+  /short/<n>                   Content-Length 1000, 100 bytes sent, then the connection ends
+  /bad-chunked/<n>             chunked encoding with an invalid chunk size
+  /redirect-scheme/<n>         302 to an ftp: URL
+  /close-alt/<n>               every other response carries Connection: close
+  /idle-close/<ms>/<n>         200; the server closes the socket once it is idle for <ms> ms
+  /big-headers/<bytes>/<n>     200 with a response header of <bytes> bytes
+  /chaos/<n>                   random: 5% reset, 2% hang, 5% 503, else 200 (for the soak)`;
 
 function send(res: ServerResponse, status: number, body: Buffer | string, headers: Record<string, string> = {}): void {
   res.writeHead(status, { 'content-type': 'text/html', 'content-length': Buffer.byteLength(body), ...headers });
@@ -55,6 +68,13 @@ function num(s: string | undefined, fallback: number): number {
 }
 
 export function createTestbedHandler(counters: TestbedCounters, hanging: Set<ServerResponse>) {
+  // Requests being answered per socket, for /idle-close (which closes only idle sockets).
+  const busy = new WeakMap<Socket, number>();
+  let alternate = 0;
+  const hang = (res: ServerResponse): void => {
+    hanging.add(res);
+    res.once('close', () => hanging.delete(res));
+  };
   const countHit = (path: string): number => {
     const n = (counters.hits.get(path) ?? 0) + 1;
     counters.hits.set(path, n);
@@ -112,6 +132,9 @@ export function createTestbedHandler(counters: TestbedCounters, hanging: Set<Ser
         return;
       case 'big': {
         const total = num(parts[2], 0);
+        res.once('close', () => {
+          if (!res.writableFinished) counters.closedEarly++;
+        });
         res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': total });
         const chunk = Buffer.alloc(64 * 1024, 120);
         let sent = 0;
@@ -129,6 +152,65 @@ export function createTestbedHandler(counters: TestbedCounters, hanging: Set<Ser
         pump();
         return;
       }
+      case 'reset':
+        req.socket.resetAndDestroy();
+        return;
+      case 'reset-body':
+        res.writeHead(200, { 'content-type': 'text/html', 'content-length': 100 * 1024 });
+        res.write(Buffer.alloc(4096, 120), () => req.socket.resetAndDestroy());
+        return;
+      case 'trickle': {
+        res.writeHead(200, { 'content-type': 'text/plain', 'content-length': 100 });
+        let sent = 0;
+        const timer = setInterval(() => {
+          res.write('x');
+          if (++sent === 100) {
+            clearInterval(timer);
+            res.end();
+          }
+        }, 100);
+        res.once('close', () => clearInterval(timer));
+        return;
+      }
+      case 'short':
+        res.writeHead(200, { 'content-type': 'text/html', 'content-length': 1000 });
+        res.write(Buffer.alloc(100, 120), () => req.socket.end());
+        return;
+      case 'bad-chunked':
+        // Written on the socket itself: node's response writer cannot produce broken framing.
+        req.socket.end('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n');
+        return;
+      case 'redirect-scheme':
+        countHit(path);
+        send(res, 302, '', { location: 'ftp://127.0.0.1/file' });
+        return;
+      case 'close-alt':
+        send(res, 200, PAGE_BODY, alternate++ % 2 === 0 ? { connection: 'close' } : {});
+        return;
+      case 'idle-close': {
+        const socket = req.socket;
+        busy.set(socket, (busy.get(socket) ?? 0) + 1);
+        const idleMs = num(parts[2], 0);
+        res.once('finish', () => {
+          busy.set(socket, busy.get(socket)! - 1);
+          setTimeout(() => {
+            if (busy.get(socket) === 0) socket.destroy();
+          }, idleMs);
+        });
+        send(res, 200, PAGE_BODY);
+        return;
+      }
+      case 'big-headers':
+        send(res, 200, PAGE_BODY, { 'x-filler': 'f'.repeat(num(parts[2], 0)) });
+        return;
+      case 'chaos': {
+        const dice = Math.random();
+        if (dice < 0.05) req.socket.resetAndDestroy();
+        else if (dice < 0.07) hang(res);
+        else if (dice < 0.12) send(res, 503, 'try again\n');
+        else send(res, 200, PAGE_BODY);
+        return;
+      }
       default:
         send(res, 404, `not found; ${ROUTES}\n`);
     }
@@ -136,7 +218,7 @@ export function createTestbedHandler(counters: TestbedCounters, hanging: Set<Ser
 }
 
 export function newCounters(): TestbedCounters {
-  return { connections: 0, requests: 0, inFlight: 0, maxInFlight: 0, hits: new Map(), arrivals: new Map() };
+  return { connections: 0, requests: 0, inFlight: 0, maxInFlight: 0, hits: new Map(), arrivals: new Map(), closedEarly: 0 };
 }
 
 export async function startTestbed(options: { port?: number; host?: string } = {}): Promise<Testbed> {
@@ -166,6 +248,7 @@ export async function startTestbed(options: { port?: number; host?: string } = {
       counters.maxInFlight = counters.inFlight;
       counters.hits.clear();
       counters.arrivals.clear();
+      counters.closedEarly = 0;
     },
     close() {
       return new Promise<void>((resolve) => {

@@ -5,7 +5,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import type { CrawlRecord } from '../src/record.js';
+import { startTestbed, type Testbed } from '../src/testbed.js';
 
 export const BIN = fileURLToPath(new URL('../bin/sweep.js', import.meta.url));
 
@@ -21,6 +23,8 @@ export interface RunResult {
 export interface RunOptions {
   stdin?: string;
   env?: Record<string, string>;
+  /** Leave the child's stdin open (an endless pipe); by default it is ended after `stdin`. */
+  keepStdinOpen?: boolean;
   /** Called once the child is spawned (to send signals, etc.). */
   onSpawn?: (child: import('node:child_process').ChildProcess) => void;
 }
@@ -55,7 +59,8 @@ export function runCli(args: string[], opts: RunOptions = {}): Promise<RunResult
       });
     });
     opts.onSpawn?.(child);
-    if (opts.stdin !== undefined) child.stdin.end(opts.stdin);
+    if (opts.keepStdinOpen) child.stdin.on('error', () => {});
+    else if (opts.stdin !== undefined) child.stdin.end(opts.stdin);
     else child.stdin.end();
   });
 }
@@ -70,4 +75,20 @@ export function tempList(lines: readonly string[], name = 'urls.txt'): string {
 
 export function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'sweep-test-'));
+}
+
+/**
+ * A testbed on loopback for the tests of one file: started before them, closed after, counters
+ * reset before each. Read `bed.tb` inside tests.
+ */
+export function useTestbed(): { readonly tb: Testbed } {
+  const bed = { tb: undefined as unknown as Testbed };
+  beforeAll(async () => {
+    bed.tb = await startTestbed();
+  });
+  afterAll(async () => {
+    await bed.tb.close();
+  });
+  beforeEach(() => bed.tb.resetCounters());
+  return bed;
 }

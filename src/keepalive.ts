@@ -1,0 +1,46 @@
+// Stale keep-alive sockets. A server may close an idle keep-alive socket at the moment sweep
+// writes the next request on it; undici then fails that request ("other side closed" or
+// ECONNRESET) and does not retry it. Such a failure says nothing about the URL, so the fetcher
+// re-sends it at once, without counting an attempt, when isStaleSocketError() says so.
+//
+// Telling "reused socket" from "fresh socket" needs the socket, which undici's errors do not
+// always carry (a raw ECONNRESET has none). The connector below tags each connection's errors
+// instead: one listener per connection, nothing per request.
+
+import { buildConnector } from 'undici';
+
+const REUSED = Symbol('sweep.reusedSocket');
+const STALE_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
+
+/** undici's connector, with each socket's errors tagged when the socket had already read a response. */
+export function taggingConnector(options: buildConnector.BuildOptions): buildConnector.connector {
+  const connect = buildConnector(options);
+  return (opts, callback) => {
+    connect(opts, (err, socket) => {
+      if (socket !== null && err === null) {
+        // Bytes of the TLS handshake are not responses: only count what arrives after it.
+        const base = socket.bytesRead;
+        // Registered before undici's own listener, so the tag is on the error undici reports.
+        socket.on('error', (error: Error & { [REUSED]?: boolean }) => {
+          error[REUSED] = socket.bytesRead > base;
+        });
+        callback(null, socket);
+      } else {
+        callback(err as Error, null);
+      }
+    });
+  };
+}
+
+/**
+ * True when a request failed because the reused keep-alive socket it was written on had been
+ * closed by the server: a reset or close, on a socket that had read earlier responses, before
+ * any response header of this request (the caller checks that part).
+ */
+export function isStaleSocketError(err: unknown): boolean {
+  if (err === null || typeof err !== 'object') return false;
+  const e = err as { code?: unknown; [REUSED]?: boolean };
+  // undici's own "other side closed" SocketError reaches the socket through destroy(err), so it
+  // is tagged like the errors node raises.
+  return e[REUSED] === true && typeof e.code === 'string' && STALE_CODES.has(e.code);
+}

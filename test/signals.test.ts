@@ -1,0 +1,162 @@
+// SIGINT / SIGTERM while requests are in flight: the testbed holds them (/hang, /delay), the test
+// signals the real CLI, and checks the exit code, the `aborted` records, that every started line
+// has exactly one whole record, and what the summary says.
+
+import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+import type { CrawlRecord } from '../src/record.js';
+import { parseRecords, runCli, tempDir, tempList, useTestbed } from './helpers.js';
+
+const bed = useTestbed();
+
+interface Interruption {
+  signal: string;
+  aborted: number;
+  notStarted: number;
+}
+
+/** Resolves once the testbed has `n` requests in flight (polled: the server runs in this process). */
+async function inFlight(n: number): Promise<void> {
+  await vi.waitFor(() => expect(bed.tb.counters.inFlight).toBe(n), { timeout: 20_000, interval: 20 });
+}
+
+/** Resolves when the child's stderr has printed text matching `pattern`. */
+function stderrSays(child: ChildProcess, pattern: RegExp): Promise<void> {
+  return new Promise((resolve) => {
+    let seen = '';
+    child.stderr!.on('data', (d: Buffer | string) => {
+      seen += d.toString();
+      if (pattern.test(seen)) resolve();
+    });
+  });
+}
+
+const lines = (recs: CrawlRecord[]): number[] => recs.map((r) => r.line).sort((a, b) => a - b);
+
+describe('signals', () => {
+  it('SIGINT: in-flight requests get --grace to finish, the rest are aborted; exit 130, summary counts them', async () => {
+    // -c 6: lines 1-3 finish within the grace, lines 4-6 hang and are aborted, lines 7-206 never
+    // start. The delay is long enough that the signal lands first even on a loaded machine.
+    const urls = [
+      ...[1, 2, 3].map((i) => `${bed.tb.url}/delay/3000/${i}`),
+      ...[4, 5, 6].map((i) => `${bed.tb.url}/hang/${i}`),
+      ...Array.from({ length: 200 }, (_, i) => `${bed.tb.url}/p/${i + 7}`),
+    ];
+    const summary = join(tempDir(), 'summary.json');
+    const r = await runCli(['-c', '6', '--grace', '5000', '--summary-json', summary, tempList(urls)], {
+      onSpawn: (child) => void inFlight(6).then(() => child.kill('SIGINT')),
+    });
+    expect(r.code).toBe(130);
+    expect(r.stderr).toMatch(/SIGINT: stopped reading input; 6 requests in flight get 5000 ms to finish/);
+    expect(r.stderr).toMatch(/interrupted\s+by SIGINT: 3 requests aborted, 200 lines read but not started/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    const recs = r.records;
+    expect(lines(recs)).toEqual([1, 2, 3, 4, 5, 6]);
+    for (const rec of recs.filter((x) => x.line <= 3)) expect(rec).toMatchObject({ ok: true, status: 200 });
+    for (const rec of recs.filter((x) => x.line > 3)) {
+      expect(rec).toMatchObject({ ok: false, status: null, error: { code: 'aborted' } });
+      // Aborted only once the grace had passed.
+      expect(rec.ms).toBeGreaterThanOrEqual(5000);
+    }
+    expect(bed.tb.counters.requests).toBe(6);
+    const s = JSON.parse(readFileSync(summary, 'utf8')) as { interrupted: Interruption; records: number };
+    expect(s.interrupted).toEqual({ signal: 'SIGINT', aborted: 3, notStarted: 200 });
+    expect(s.records).toBe(6);
+  });
+
+  it('SIGTERM: exit 143, the -o file holds one whole record per started line', async () => {
+    const out = join(tempDir(), 'out.ndjson');
+    const urls = Array.from({ length: 50 }, (_, i) => `${bed.tb.url}/hang/${i + 1}`);
+    const r = await runCli(['-c', '5', '--grace', '100', '-o', out, tempList(urls)], {
+      onSpawn: (child) => void inFlight(5).then(() => child.kill('SIGTERM')),
+    });
+    expect(r.code).toBe(143);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/interrupted\s+by SIGTERM: 5 requests aborted, 45 lines read but not started/);
+    const text = readFileSync(out, 'utf8');
+    expect(text.endsWith('\n')).toBe(true);
+    const recs = parseRecords(text);
+    expect(lines(recs)).toEqual([1, 2, 3, 4, 5]);
+    expect(recs.every((x) => x.error?.code === 'aborted')).toBe(true);
+  });
+
+  it('a second SIGINT aborts at once, still writes a record for everything started, exit 130', async () => {
+    const urls = Array.from({ length: 20 }, (_, i) => `${bed.tb.url}/hang/${i + 1}`);
+    let secondAt = 0;
+    const r = await runCli(['-c', '4', '--grace', '600000', tempList(urls)], {
+      onSpawn: (child) => {
+        const announced = stderrSays(child, /again aborts them now/);
+        void inFlight(4).then(async () => {
+          child.kill('SIGINT');
+          await announced;
+          secondAt = performance.now();
+          child.kill('SIGINT');
+        });
+      },
+    });
+    expect(r.code).toBe(130);
+    // Far sooner than the 10-minute grace; the test's own timeout bounds this too.
+    expect(performance.now() - secondAt).toBeLessThan(30_000);
+    expect(lines(r.records)).toEqual([1, 2, 3, 4]);
+    expect(r.records.every((x) => x.error?.code === 'aborted')).toBe(true);
+    expect(r.stderr).toMatch(/interrupted\s+by SIGINT: 4 requests aborted, 16 lines read but not started/);
+  });
+
+  it('a URL waiting to retry when the grace ends is recorded as aborted, with the status it had', async () => {
+    // 429 with Retry-After: 60 -> a 10 s wait (--retry-max-delay); the grace ends first.
+    const path = '/retry-after/60/w';
+    const r = await runCli(['-q', '--grace', '200'], {
+      stdin: `${bed.tb.url}${path}\n`,
+      onSpawn: (child) =>
+        void vi
+          .waitFor(() => expect(bed.tb.counters.hits.get(path) === 1 && bed.tb.counters.inFlight === 0).toBe(true), { timeout: 20_000, interval: 20 })
+          .then(() => child.kill('SIGINT')),
+    });
+    expect(r.code).toBe(130);
+    expect(r.records).toHaveLength(1);
+    // Not retried after the abort: one attempt, one request at the server.
+    expect(r.records[0]).toMatchObject({ ok: false, status: 429, attempts: 1, error: { code: 'aborted' } });
+    expect(bed.tb.counters.hits.get(path)).toBe(1);
+  });
+
+  it('stops reading an open stdin pipe: exits although the writer never closes it', async () => {
+    const r = await runCli(['-c', '2', '--grace', '100', '-q'], {
+      keepStdinOpen: true,
+      onSpawn: (child) => {
+        child.stdin!.write(`${bed.tb.url}/hang/1\n${bed.tb.url}/hang/2\n${bed.tb.url}/p/3\n`);
+        void inFlight(2).then(() => child.kill('SIGTERM'));
+      },
+    });
+    expect(r.code).toBe(143);
+    expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
+    expect(lines(r.records)).toEqual([1, 2]);
+  });
+
+  it('interrupted mid-run at full speed: every line is whole JSON and every request the server saw has its record', async () => {
+    // /flaky/0/<n> answers 200 and counts its hits, so the server's view of started lines is known.
+    const urls = Array.from({ length: 30_000 }, (_, i) => `${bed.tb.url}/flaky/0/${i + 1}`);
+    const summary = join(tempDir(), 'summary.json');
+    const r = await runCli(['-c', '32', '--summary-json', summary, tempList(urls)], {
+      onSpawn: (child) => {
+        let seen = 0;
+        child.stdout!.on('data', (d: Buffer | string) => {
+          seen += d.toString().length;
+          if (seen > 100_000 && seen - d.toString().length <= 100_000) child.kill('SIGINT');
+        });
+      },
+    });
+    expect(r.code).toBe(130);
+    const recs = r.records; // throws on a torn line
+    expect(r.stdout.endsWith('\n')).toBe(true);
+    const recorded = new Set(recs.map((x) => x.line));
+    expect(recorded.size).toBe(recs.length);
+    const started = [...bed.tb.counters.hits.keys()].map((p) => Number(p.split('/')[3]));
+    for (const line of started) expect(recorded.has(line)).toBe(true);
+    expect(recs.length).toBeLessThan(30_000);
+    const s = JSON.parse(readFileSync(summary, 'utf8')) as { interrupted: Interruption; records: number; linesRead: number };
+    expect(s.records).toBe(recs.length);
+    expect(s.records + s.interrupted.notStarted).toBe(s.linesRead);
+  });
+});

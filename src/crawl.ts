@@ -3,7 +3,7 @@
 
 import { setMaxListeners } from 'node:events';
 import { writeFile } from 'node:fs/promises';
-import { Agent } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import type { CrawlConfig } from './config.js';
 import { DeadlineQueue } from './deadlines.js';
 import { UrlTask, type FetchSettings } from './fetcher.js';
@@ -12,7 +12,10 @@ import { createLogger } from './logger.js';
 import { RecordSink } from './output.js';
 import { Pool } from './pool.js';
 import { startProgress, type ProgressHandle } from './progress.js';
-import { taskRecord, unfetchedRecord } from './record.js';
+import { skippedRecord, taskRecord, unfetchedRecord } from './record.js';
+import { buildDispatcher, needsNetworkDispatcher } from './polite/network.js';
+import type { Politeness } from './polite/politeness.js';
+import { waitingRoomSize, wantsPoliteness } from './polite/wants.js';
 import { formatSummary, summaryJson } from './report.js';
 import { Stats, type StatsSnapshot } from './stats.js';
 import type { Target } from './target.js';
@@ -29,7 +32,11 @@ export interface CrawlIo {
 }
 
 export function createAgent(cfg: CrawlConfig): Agent {
-  return new Agent({
+  return new Agent(agentOptions(cfg));
+}
+
+export function agentOptions(cfg: CrawlConfig): Agent.Options {
+  return {
     // At least as many sockets per origin as requests in flight, so a one-host list reaches
     // full concurrency; keep-alive reuses them.
     connections: cfg.concurrency,
@@ -40,7 +47,7 @@ export function createAgent(cfg: CrawlConfig): Agent {
     headersTimeout: cfg.timeoutMs,
     bodyTimeout: cfg.timeoutMs,
     connect: { timeout: cfg.timeoutMs, rejectUnauthorized: !cfg.insecure },
-  });
+  };
 }
 
 export async function crawl(cfg: CrawlConfig, io: CrawlIo = { stdin: process.stdin, stderr: process.stderr }): Promise<CrawlResult> {
@@ -56,8 +63,10 @@ export async function crawl(cfg: CrawlConfig, io: CrawlIo = { stdin: process.std
     done: false,
   };
   const stats = new Stats();
-  const sink = new RecordSink(cfg.output);
-  const agent = createAgent(cfg);
+  const agent: Dispatcher = needsNetworkDispatcher(cfg) ? buildDispatcher(cfg, agentOptions(cfg)) : createAgent(cfg);
+  // --resume reads the previous records (and cuts a torn tail) before the file is appended to.
+  const polite: Politeness | null = wantsPoliteness(cfg) ? await createPoliteness() : null;
+  const sink = new RecordSink(cfg.resume ?? cfg.output, cfg.resume !== null);
   const shutdown = new AbortController();
   // Every URL waiting to retry listens for shutdown (and lets go after its wait): many at once is normal.
   setMaxListeners(0, shutdown.signal);
@@ -72,17 +81,47 @@ export async function crawl(cfg: CrawlConfig, io: CrawlIo = { stdin: process.std
     maxRedirects: cfg.maxRedirects,
     deadlines: new DeadlineQueue(cfg.timeoutMs),
     signal: shutdown.signal,
+    onThrottle: undefined,
   };
+
+  async function createPoliteness(): Promise<Politeness> {
+    const { Politeness } = await import('./polite/politeness.js');
+    return Politeness.create(
+      cfg,
+      {
+        drop: () => pool.release(),
+        duplicate(job) {
+          sink.write(skippedRecord(job, 'duplicate'));
+          pool.release();
+        },
+        launch: (job) => new UrlTask(job as Job & { target: Target }, settings, onTaskDone).start(),
+        refuse(job, reason) {
+          sink.write(unfetchedRecord(job, 'robots_disallowed', reason));
+          stats.record(false, null, 'robots_disallowed', 0, 0, NaN);
+          pool.release();
+        },
+        resume: () => pool.pump(),
+      },
+      { dispatcher: agent, headers: cfg.headers as Record<string, string> },
+    );
+  }
 
   const onTaskDone = (task: UrlTask): void => {
     sink.write(taskRecord(task));
     const error = task.error;
     stats.record(error === null, task.status, error === null ? null : error.code, task.attempts, task.bytes, task.endedAt - task.startedAt);
+    if (gated) polite!.finished(task.job);
     pool.release();
   };
 
-  const pool: Pool<Job> = new Pool(readJobs(cfg.inputs, input, io.stdin as never), cfg.concurrency, {
+  const gate = polite?.gate ?? null;
+  const gated = gate !== null;
+  if (gate !== null) settings.onThrottle = (origin, status, retryAfter) => gate.throttle(origin, status, retryAfter);
+  // With the gate, the pool admits -c plus the waiting room; the gate keeps -c in flight.
+  const poolLimit = gate === null ? cfg.concurrency : cfg.concurrency + waitingRoomSize(cfg.concurrency);
+  const pool: Pool<Job> = new Pool(readJobs(cfg.inputs, input, io.stdin as never), poolLimit, {
     start(job) {
+      if (polite !== null && polite.front(job)) return;
       if (job.target === null) {
         sink.write(unfetchedRecord(job, 'invalid_url', job.invalid ?? 'invalid URL'));
         stats.record(false, null, 'invalid_url', 0, 0, NaN);
@@ -91,12 +130,21 @@ export async function crawl(cfg: CrawlConfig, io: CrawlIo = { stdin: process.std
       }
       new UrlTask(job as Job & { target: Target }, settings, onTaskDone).start();
     },
-    paused: () => sink.backedUp,
+    paused: gate === null ? () => sink.backedUp : () => sink.backedUp || gate.full,
   });
   sink.onDrain = () => pool.pump();
 
   let exitCode = 0;
   let quiet = false;
+  /** Jobs the gate holds but never started get an `aborted` record (a resumed run redoes them). */
+  const abortParked = (): void => {
+    if (gate === null) return;
+    for (const job of gate.drainParked()) {
+      sink.write(unfetchedRecord(job, 'aborted', 'stopped before it was sent'));
+      stats.record(false, null, 'aborted', 0, 0, NaN);
+      pool.release();
+    }
+  };
   const abortInFlight = (): void => {
     if (shutdown.signal.aborted) return;
     shutdown.abort();
@@ -106,12 +154,14 @@ export async function crawl(cfg: CrawlConfig, io: CrawlIo = { stdin: process.std
     // The reader went away (`sweep big.txt | head`): stop quietly, as Unix tools do.
     quiet = true;
     pool.stop();
+    abortParked();
     abortInFlight();
   };
   sink.onError = (err) => {
     io.stderr.write(`sweep: cannot write records: ${err.message}\n`);
     exitCode = 1;
     pool.stop();
+    abortParked();
     abortInFlight();
   };
 
@@ -126,6 +176,7 @@ export async function crawl(cfg: CrawlConfig, io: CrawlIo = { stdin: process.std
     exitCode = code;
     io.stderr.write(`\nsweep: ${signal}: finishing ${pool.activeCount} requests in flight (again to abort)\n`);
     pool.stop();
+    abortParked();
     graceTimer = setTimeout(abortInFlight, 5_000);
     graceTimer.unref();
   };
@@ -151,8 +202,14 @@ export async function crawl(cfg: CrawlConfig, io: CrawlIo = { stdin: process.std
   }
 
   const snapshot = stats.snapshot(input, cfg.concurrency);
-  if (!cfg.quiet && !quiet) io.stderr.write(formatSummary(snapshot));
-  if (cfg.summaryJson !== null) await writeFile(cfg.summaryJson, summaryJson(snapshot));
+  const politeSummary = polite?.summary() ?? null;
+  if (!cfg.quiet && !quiet) {
+    io.stderr.write(formatSummary(snapshot));
+    if (politeSummary !== null) io.stderr.write((await import('./polite/politeness.js')).formatPoliteSummary(politeSummary));
+  }
+  if (cfg.summaryJson !== null) {
+    await writeFile(cfg.summaryJson, summaryJson(politeSummary === null ? snapshot : ({ ...snapshot, polite: politeSummary } as StatsSnapshot)));
+  }
   logger.info({ records: snapshot.records, elapsedMs: snapshot.elapsedMs }, 'crawl finished');
   return { snapshot, exitCode };
 }

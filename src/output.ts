@@ -23,12 +23,13 @@ export class RecordSink {
   onBroken: () => void = () => {};
   onDrain: () => void = () => {};
 
-  constructor(path: string | null) {
+  /** `append`: add to an existing file instead of replacing it (--resume). */
+  constructor(path: string | null, append = false) {
     this.#isFile = path !== null;
     this.#stream =
       path === null
         ? createWriteStream('', { fd: 1, autoClose: false, highWaterMark: HIGH_WATER })
-        : createWriteStream(path, { flags: 'w', highWaterMark: HIGH_WATER });
+        : createWriteStream(path, { flags: append ? 'a' : 'w', highWaterMark: HIGH_WATER });
     this.#stream.on('error', (err: NodeJS.ErrnoException) => {
       this.#broken = true;
       this.#batch = [];

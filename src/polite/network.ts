@@ -24,12 +24,27 @@ export function needsNetworkDispatcher(o: NetworkOptions, env: NodeJS.ProcessEnv
   return o.proxy !== null || o.http2 || o.cacert !== null || envProxySet(env);
 }
 
+// undici's ProxyAgent adds a `host` header to the headers object it is given, in place. The
+// fetcher shares one frozen headers object between all requests, so the proxy dispatchers get
+// a copy per request (only on this path; the plain Agent never mutates them).
+class CopyingProxyAgent extends ProxyAgent {
+  override dispatch(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+    return super.dispatch({ ...opts, headers: { ...(opts.headers as Record<string, string>) } }, handler);
+  }
+}
+
+class CopyingEnvHttpProxyAgent extends EnvHttpProxyAgent {
+  override dispatch(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+    return super.dispatch({ ...opts, headers: { ...(opts.headers as Record<string, string>) } }, handler);
+  }
+}
+
 /** Builds the dispatcher from crawl.ts's Agent options plus the network options. */
 export function buildDispatcher(o: NetworkOptions, base: Agent.Options, env: NodeJS.ProcessEnv = process.env): Dispatcher {
   // `ca` replaces Node's bundled roots, so they are passed along: public hosts still verify.
   const tls = { ...(base.connect as object), ...(o.cacert === null ? {} : { ca: [...rootCertificates, readCa(o.cacert)] }) };
   const options = { ...base, connect: tls, allowH2: o.http2 };
-  if (o.proxy !== null) return new ProxyAgent({ ...options, uri: o.proxy, requestTls: tls, proxyTls: tls });
-  if (envProxySet(env)) return new EnvHttpProxyAgent({ ...options, requestTls: tls, proxyTls: tls } as never);
+  if (o.proxy !== null) return new CopyingProxyAgent({ ...options, uri: o.proxy, requestTls: tls, proxyTls: tls });
+  if (envProxySet(env)) return new CopyingEnvHttpProxyAgent({ ...options, requestTls: tls, proxyTls: tls } as never);
   return new Agent(options);
 }

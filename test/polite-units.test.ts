@@ -260,6 +260,19 @@ describe('HostGate', () => {
     expect(refused.map((j) => j.url)).toEqual(['http://a.test/private/2']);
   });
 
+  it('forgets idle hosts, at once or at the next sweep once their pause or rate wait is over', async () => {
+    const { gate, job } = harness({ concurrency: 100_000, perHostRate: 5 });
+    const jobs = Array.from({ length: 5000 }, (_, i) => job(`http://h${i}.test/`));
+    for (const j of jobs) gate.admit(j);
+    for (const j of jobs) gate.finished(j);
+    // Just started: each host's next slot is 150 ms away (200 ms less the slack): remembered.
+    expect(gate.hostCount).toBe(5000);
+    await new Promise((r) => setTimeout(r, 170));
+    gate.sweep();
+    expect(gate.hostCount).toBe(0);
+    gate.drainParked();
+  });
+
   it('drainParked hands back every job that never started', () => {
     const { gate, job } = harness({ perHost: 1 });
     for (let i = 0; i < 4; i++) gate.admit(job(`http://a.test/${i}`));

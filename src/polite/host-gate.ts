@@ -103,10 +103,26 @@ export class HostGate {
   #refused = 0;
   #maxHostRate: number | null = null;
 
+  readonly #sweeper: NodeJS.Timeout;
+
   constructor(options: GateOptions, hooks: GateHooks) {
     this.#o = options;
     this.#hooks = hooks;
     this.#global = options.rate === null ? null : new TokenBucket(options.rate);
+    // Hosts that went idle while paused or rate-limited are forgotten later, off the request
+    // path, so a list of a million distinct hosts does not keep a million Host objects.
+    this.#sweeper = setInterval(() => this.sweep(), 10_000);
+    this.#sweeper.unref();
+  }
+
+  /** Origins the gate holds state for. */
+  get hostCount(): number {
+    return this.#hosts.size;
+  }
+
+  /** Forgets every idle host that has nothing to remember (see #maybeForget). */
+  sweep(): void {
+    for (const host of this.#hosts.values()) if (host.inFlight === 0 && host.queued === 0) this.#maybeForget(host);
   }
 
   /** True while the waiting room is full: the pool must not admit more jobs. */
@@ -171,6 +187,7 @@ export class HostGate {
   /** Stops starting jobs and hands back every parked one (shutdown); in-flight ones finish. */
   drainParked(): Job[] {
     this.#stopped = true;
+    clearInterval(this.#sweeper);
     if (this.#globalTimer !== null) clearTimeout(this.#globalTimer);
     const out: Job[] = [];
     for (const host of this.#hosts.values()) {

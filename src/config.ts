@@ -5,7 +5,7 @@
 import { UsageError } from './errors.js';
 import { VERSION } from './version.js';
 import { parseShard, type ShardSpec } from './polite/shard.js';
-import { parseProxy, readCa } from './polite/options.js';
+import { checkResumeFile, parseProxy, readCa } from './polite/options.js';
 
 export interface CrawlConfig {
   readonly inputs: readonly string[];
@@ -146,6 +146,7 @@ export function buildConfig(inputs: readonly string[], o: RawCrawlOptions): Craw
     throw new UsageError('option --resume appends to its own file: drop -o/--output');
   }
   if (o.cacert !== undefined) readCa(o.cacert);
+  if (o.resume !== undefined) checkResumeFile(o.resume);
   return Object.freeze({
     inputs: inputs.length === 0 ? ['-'] : [...inputs],
     concurrency: o.concurrency ?? DEFAULTS.concurrency,

@@ -9,7 +9,7 @@ import { Deduper, HashSet64 } from '../src/polite/dedupe.js';
 import { loadHasher } from '../src/polite/hash.js';
 import { HostGate, type GateOptions, type HostRules } from '../src/polite/host-gate.js';
 import { isFinal, LineSet, scanResume } from '../src/polite/resume.js';
-import { productToken } from '../src/polite/robots.js';
+import { productToken, RobotsCache } from '../src/polite/robots.js';
 import { inShard, parseShard, shardOf } from '../src/polite/shard.js';
 import { TokenBucket } from '../src/polite/token-bucket.js';
 import { tempDir } from './helpers.js';
@@ -140,6 +140,32 @@ describe('resume scan', () => {
     expect(s.has(1_000_003)).toBe(true);
     expect(s.has(1_000_002)).toBe(false);
     expect(s.size).toBe(1);
+  });
+});
+
+describe('RobotsCache', () => {
+  it('fetches at most maxConcurrent robots.txt at once, and reads 404 as allow-all', async () => {
+    let active = 0;
+    let most = 0;
+    const release: (() => void)[] = [];
+    const dispatcher = {
+      request: async () => {
+        most = Math.max(most, ++active);
+        await new Promise<void>((r) => release.push(r));
+        active--;
+        return { statusCode: 404, headers: {}, body: { dump: async () => {} } };
+      },
+    };
+    const cache = new RobotsCache({ dispatcher: dispatcher as never, headers: {}, timeoutMs: 1000, maxConcurrent: 2 });
+    const loads = Array.from({ length: 6 }, (_, i) => cache.load(`http://h${i}.test`));
+    while (release.length > 0 || active > 0) {
+      await new Promise((r) => setImmediate(r));
+      release.shift()?.();
+    }
+    const rules = await Promise.all(loads);
+    expect(most).toBe(2);
+    expect(rules.every((r) => r.allowed(makeJob(1, 'http://h0.test/x')))).toBe(true);
+    expect(cache.outcomes.allowAll).toBe(6);
   });
 });
 

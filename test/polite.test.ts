@@ -198,6 +198,8 @@ describe('usage errors of the new options: exit 2, one line naming the option', 
     [['--proxy', 'socks://x'], /--proxy.*'socks:\/\/x'/],
     [['--cacert', 'missing.pem'], /--cacert file 'missing.pem'/],
     [['--resume', 'x.ndjson', '-o', 'y.ndjson'], /--resume/],
+    [['--resume', '/'], /--resume file '\/' is not a regular file/],
+    [['--resume', '/no/such/dir/out.ndjson'], /--resume file.*directory does not exist/],
   ] as const) {
     it(args.join(' '), async () => {
       const [t] = tbs as [Testbed];

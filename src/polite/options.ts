@@ -1,7 +1,8 @@
 // Parsers for the network options, kept apart from network.ts so that cli.ts can validate
 // argv without loading undici (--help and --version stay fast).
 
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { UsageError } from '../errors.js';
 
 /** Validates --proxy at the boundary: an http(s) URL. */
@@ -27,4 +28,21 @@ export function readCa(path: string): string {
   }
   if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`--cacert file '${path}' holds no PEM certificate`);
   return pem;
+}
+
+/** --resume FILE must be a regular file, or not exist yet in a directory that does. */
+export function checkResumeFile(path: string): void {
+  let isFile: boolean;
+  try {
+    isFile = statSync(path).isFile();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new UsageError(`cannot read --resume file '${path}': ${String((err as NodeJS.ErrnoException).code)}`);
+    try {
+      if (statSync(dirname(path)).isDirectory()) return;
+    } catch {
+      // fall through
+    }
+    throw new UsageError(`--resume file '${path}': its directory does not exist`);
+  }
+  if (!isFile) throw new UsageError(`--resume file '${path}' is not a regular file`);
 }

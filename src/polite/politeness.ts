@@ -78,10 +78,10 @@ export class Politeness {
   }
 
   /** Reads the resume file (cutting a torn tail) and loads the hasher before the crawl starts. */
-  static async create(cfg: CrawlConfig, hooks: PoliteHooks, robots: Omit<RobotsOptions, 'timeoutMs'>): Promise<Politeness> {
+  static async create(cfg: CrawlConfig, hooks: PoliteHooks, robots: Omit<RobotsOptions, 'timeoutMs' | 'maxConcurrent'>): Promise<Politeness> {
     const hasher = cfg.dedupe || cfg.shard !== null ? await loadHasher() : null;
     const resume = cfg.resume === null ? null : await scanResume(cfg.resume);
-    const cache = cfg.robots ? new RobotsCache({ ...robots, timeoutMs: cfg.timeoutMs }) : null;
+    const cache = cfg.robots ? new RobotsCache({ ...robots, timeoutMs: cfg.timeoutMs, maxConcurrent: cfg.concurrency }) : null;
     return new Politeness(cfg, hooks, hasher, resume, cache);
   }
 

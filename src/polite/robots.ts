@@ -28,6 +28,8 @@ export interface RobotsOptions {
   /** Request headers (the User-Agent among them). */
   headers: Record<string, string>;
   timeoutMs: number;
+  /** Most robots.txt fetches at once (-c): a list of many hosts must not open them all. */
+  maxConcurrent: number;
 }
 
 /** The product token robots.txt groups are matched against: "sweep" for "sweep/0.1.0". */
@@ -42,6 +44,8 @@ export class RobotsCache {
   readonly #token: string;
   /** Fetches that ended, by outcome, for the summary. */
   readonly outcomes = { rules: 0, allowAll: 0, disallowAll: 0 };
+  #active = 0;
+  readonly #waiting: (() => void)[] = [];
 
   constructor(options: RobotsOptions) {
     this.#o = options;
@@ -50,11 +54,16 @@ export class RobotsCache {
 
   /** Fetches and parses one origin's robots.txt; never rejects. */
   async load(origin: string): Promise<HostRules> {
+    if (this.#active >= this.#o.maxConcurrent) await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    this.#active++;
     let fetched: Fetched;
     try {
       fetched = await this.#fetch(origin);
     } catch (err) {
       fetched = { kind: 'disallow', why: `robots.txt unreachable (${(err as Error).message || 'network error'})` };
+    } finally {
+      this.#active--;
+      this.#waiting.shift()?.();
     }
     if (fetched.kind === 'allow') {
       this.outcomes.allowAll++;

@@ -53,6 +53,21 @@ describe('--robots', () => {
     expect(byLine.map((x) => x.error?.code ?? 'ok')).toEqual(['ok', 'robots_disallowed', 'ok']);
   });
 
+  it('follows a redirected robots.txt and applies its rules to the origin asked for', async () => {
+    const rec = await startRecorder((req, res) => {
+      if (req.url === '/robots.txt') {
+        res.writeHead(301, { location: '/real-robots.txt' });
+        res.end();
+      } else if (req.url === '/real-robots.txt') res.end('User-agent: *\nDisallow: /secret\n');
+      else res.end('page\n');
+    });
+    recorders.push(rec);
+    const r = await runCli(['-q', '--robots', tempList([`${rec.url}/secret/1`, `${rec.url}/open`])]);
+    const byLine = [...r.records].sort((a, b) => a.line - b.line);
+    expect(byLine.map((x) => x.error?.code ?? 'ok')).toEqual(['robots_disallowed', 'ok']);
+    expect(pathsSeen(rec).filter((p) => p.startsWith('/secret'))).toEqual([]);
+  });
+
   it('a 404 robots.txt allows everything', async () => {
     const rec = await site(text('nope', 404));
     const r = await runCli(['-q', '--robots', tempList(['/a', '/private'].map((p) => rec.url + p))]);

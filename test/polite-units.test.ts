@@ -250,13 +250,14 @@ describe('HostGate', () => {
     gate.admit(a[1]!);
     gate.admit(job('http://b.test/1'));
     expect(launched.map((j) => j.url)).toEqual(['http://a.test/1', 'http://b.test/1']);
+    // The host's own pause timer launches the parked job: wait for that launch, not for a time.
     await new Promise<void>((resolve) => {
-      const check = setInterval(() => {
-        if (launched.length === 3) {
-          clearInterval(check);
-          resolve();
-        }
-      }, 5);
+      const push = launched.push.bind(launched);
+      launched.push = (...jobs: Job[]) => {
+        const n = push(...jobs);
+        resolve();
+        return n;
+      };
     });
     expect(launched[2]!.url).toBe('http://a.test/2');
     expect(performance.now() - t0).toBeGreaterThanOrEqual(140);

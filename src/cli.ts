@@ -55,6 +55,16 @@ export function buildProgram(): Command {
     .option('--insecure', 'skip TLS certificate verification (warns when used)')
     .option('--fail-on <expr>', 'exit 1 at the end when a gate holds, e.g. "p99>250ms,error_rate>1%" (repeatable)', arg((raw: string, prev?: Gate[]) => parseGates(raw, CRAWL_METRICS, prev)))
     .option('--grace <ms>', 'after SIGINT/SIGTERM, time requests in flight get before they are aborted', arg(parse.nonNegative), DEFAULTS.graceMs)
+    .option('--per-host <n>', 'most requests in flight to one origin (-c still applies)', arg(parse.positive))
+    .option('--rate <r>', 'requests started per second, over all hosts', arg(parse.rate))
+    .option('--per-host-rate <r>', 'requests started per second, to one origin', arg(parse.rate))
+    .option('--robots', 'fetch robots.txt once per origin; obey Allow, Disallow and Crawl-delay')
+    .option('--dedupe', 'fetch a URL seen before only once; the later lines say "skipped":"duplicate"')
+    .option('--resume <file>', 'skip lines a previous run finished in this NDJSON file, then append to it')
+    .option('--shard <k/n>', 'take only the lines whose URL hashes to shard k of n', arg(parse.shard))
+    .option('--proxy <url>', 'send requests through this HTTP proxy (default: HTTP_PROXY, HTTPS_PROXY, NO_PROXY)', arg(parse.proxy))
+    .option('--http2', 'allow HTTP/2 over TLS when the server offers it')
+    .option('--cacert <file>', 'also trust the CA certificates in this PEM file')
     .action(async (files: string[], opts: RawCrawlOptions & { failOn?: Gate[] }) => {
       const cfg = buildConfig(files, opts);
       const { checkInputs } = await import('./input.js');

@@ -4,6 +4,8 @@
 
 import { UsageError } from './errors.js';
 import { VERSION } from './version.js';
+import { parseShard, type ShardSpec } from './polite/shard.js';
+import { checkResumeFile, parseProxy, readCa } from './polite/options.js';
 
 export interface CrawlConfig {
   readonly inputs: readonly string[];
@@ -24,6 +26,20 @@ export interface CrawlConfig {
   readonly insecure: boolean;
   /** After SIGINT/SIGTERM, ms that requests in flight get to finish before they are aborted. */
   readonly graceMs: number;
+  // Politeness, long crawls and network (src/polite/); all off by default.
+  /** Most in flight to one origin; null when unset. */
+  readonly perHost: number | null;
+  /** Requests/s over all hosts; null when unset. */
+  readonly rate: number | null;
+  readonly perHostRate: number | null;
+  readonly robots: boolean;
+  readonly dedupe: boolean;
+  /** Previous run's NDJSON: skipped lines already final, then appended to. */
+  readonly resume: string | null;
+  readonly shard: ShardSpec | null;
+  readonly proxy: string | null;
+  readonly http2: boolean;
+  readonly cacert: string | null;
 }
 
 export const DEFAULTS = {
@@ -70,6 +86,14 @@ export const parse = {
     if (/[\r\n\0]/.test(raw)) throw new UsageError('A header must not contain CR, LF or NUL.');
     return [...previous, raw];
   },
+  rate: (raw: string): number => {
+    const text = raw.trim();
+    const n = /^\d+(\.\d+)?$/.test(text) ? Number(text) : NaN;
+    if (!(n > 0) || n > 1_000_000) throw new UsageError('Expected a number of requests per second, > 0 and <= 1000000.');
+    return n;
+  },
+  shard: (raw: string): ShardSpec => parseShard(raw),
+  proxy: (raw: string): string => parseProxy(raw),
   logLevel: (raw: string): string => {
     if (!(LOG_LEVELS as readonly string[]).includes(raw)) throw new UsageError(`Expected one of ${LOG_LEVELS.join(', ')}.`);
     return raw;
@@ -104,6 +128,16 @@ export interface RawCrawlOptions {
   logLevel?: string;
   insecure?: boolean;
   grace?: number;
+  perHost?: number;
+  rate?: number;
+  perHostRate?: number;
+  robots?: boolean;
+  dedupe?: boolean;
+  resume?: string;
+  shard?: ShardSpec;
+  proxy?: string;
+  http2?: boolean;
+  cacert?: string;
 }
 
 export function buildConfig(inputs: readonly string[], o: RawCrawlOptions): CrawlConfig {
@@ -112,6 +146,11 @@ export function buildConfig(inputs: readonly string[], o: RawCrawlOptions): Craw
   if (retryMaxDelayMs < retryDelayMs) {
     throw new UsageError(`option --retry-max-delay (${retryMaxDelayMs}) must be >= --retry-delay (${retryDelayMs})`);
   }
+  if (o.resume !== undefined && o.output !== undefined) {
+    throw new UsageError('option --resume appends to its own file: drop -o/--output');
+  }
+  if (o.cacert !== undefined) readCa(o.cacert);
+  if (o.resume !== undefined) checkResumeFile(o.resume);
   return Object.freeze({
     inputs: inputs.length === 0 ? ['-'] : [...inputs],
     concurrency: o.concurrency ?? DEFAULTS.concurrency,
@@ -130,5 +169,15 @@ export function buildConfig(inputs: readonly string[], o: RawCrawlOptions): Craw
     logLevel: o.logLevel ?? DEFAULTS.logLevel,
     insecure: o.insecure ?? false,
     graceMs: o.grace ?? DEFAULTS.graceMs,
+    perHost: o.perHost ?? null,
+    rate: o.rate ?? null,
+    perHostRate: o.perHostRate ?? null,
+    robots: o.robots ?? false,
+    dedupe: o.dedupe ?? false,
+    resume: o.resume ?? null,
+    shard: o.shard ?? null,
+    proxy: o.proxy ?? null,
+    http2: o.http2 ?? false,
+    cacert: o.cacert ?? null,
   });
 }

@@ -3,7 +3,7 @@
 
 import { setMaxListeners } from 'node:events';
 import { writeFile } from 'node:fs/promises';
-import { Agent } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import type { CrawlConfig } from './config.js';
 import { DeadlineQueue } from './deadlines.js';
 import { UrlTask, type FetchSettings } from './fetcher.js';
@@ -13,7 +13,10 @@ import { createLogger } from './logger.js';
 import { RecordSink } from './output.js';
 import { Pool } from './pool.js';
 import { startProgress, type ProgressHandle } from './progress.js';
-import { taskRecord, unfetchedRecord } from './record.js';
+import { skippedRecord, taskRecord, unfetchedRecord } from './record.js';
+import { buildDispatcher, needsNetworkDispatcher } from './polite/network.js';
+import type { Politeness } from './polite/politeness.js';
+import { waitingRoomSize, wantsPoliteness } from './polite/wants.js';
 import { formatSummary, summaryJson } from './report.js';
 import { Stats, type StatsSnapshot } from './stats.js';
 import type { Target } from './target.js';
@@ -43,7 +46,15 @@ export interface CrawlSources {
 }
 
 export function createAgent(cfg: CrawlConfig): Agent {
-  return new Agent({
+  const options = agentOptions(cfg);
+  // undici's connector, tagging errors of reused sockets (see keepalive.ts). The proxy and
+  // --http2/--cacert dispatchers (polite/network.ts) keep undici's plain connector.
+  const tls = options.connect as { timeout: number; rejectUnauthorized: boolean };
+  return new Agent({ ...options, connect: taggingConnector({ ...tls, maxCachedSessions: 100 }) });
+}
+
+export function agentOptions(cfg: CrawlConfig): Agent.Options {
+  return {
     // At least as many sockets per origin as requests in flight, so a one-host list reaches
     // full concurrency; keep-alive reuses them.
     connections: cfg.concurrency,
@@ -53,9 +64,8 @@ export function createAgent(cfg: CrawlConfig): Agent {
     // Idle timeouts as a cheap backstop; the per-attempt total is the DeadlineQueue's.
     headersTimeout: cfg.timeoutMs,
     bodyTimeout: cfg.timeoutMs,
-    // undici's connector, tagging errors of reused sockets (see keepalive.ts).
-    connect: taggingConnector({ timeout: cfg.timeoutMs, rejectUnauthorized: !cfg.insecure, maxCachedSessions: 100 }),
-  });
+    connect: { timeout: cfg.timeoutMs, rejectUnauthorized: !cfg.insecure },
+  };
 }
 
 export async function crawl(cfg: CrawlConfig, io: CrawlIo = { stdin: process.stdin, stderr: process.stderr }, sources: CrawlSources = {}): Promise<CrawlResult> {
@@ -73,8 +83,10 @@ export async function crawl(cfg: CrawlConfig, io: CrawlIo = { stdin: process.std
     done: false,
   };
   const stats = new Stats();
-  const sink: RecordWriter = sources.sink ?? new RecordSink(cfg.output);
-  const agent = createAgent(cfg);
+  const agent: Dispatcher = needsNetworkDispatcher(cfg) ? buildDispatcher(cfg, agentOptions(cfg)) : createAgent(cfg);
+  // --resume reads the previous records (and cuts a torn tail) before the file is appended to.
+  const polite: Politeness | null = wantsPoliteness(cfg) ? await createPoliteness() : null;
+  const sink: RecordWriter = sources.sink ?? new RecordSink(cfg.resume ?? cfg.output, cfg.resume !== null);
   const shutdown = new AbortController();
   // Every URL waiting to retry listens for shutdown (and lets go after its wait): many at once is normal.
   setMaxListeners(0, shutdown.signal);
@@ -89,18 +101,48 @@ export async function crawl(cfg: CrawlConfig, io: CrawlIo = { stdin: process.std
     maxRedirects: cfg.maxRedirects,
     deadlines: new DeadlineQueue(cfg.timeoutMs),
     signal: shutdown.signal,
+    onThrottle: undefined,
   };
+
+  async function createPoliteness(): Promise<Politeness> {
+    const { Politeness } = await import('./polite/politeness.js');
+    return Politeness.create(
+      cfg,
+      {
+        drop: () => pool.release(),
+        duplicate(job) {
+          sink.write(skippedRecord(job, 'duplicate'));
+          pool.release();
+        },
+        launch: (job) => new UrlTask(job as Job & { target: Target }, settings, onTaskDone).start(),
+        refuse(job, reason) {
+          sink.write(unfetchedRecord(job, 'robots_disallowed', reason));
+          stats.record(false, null, 'robots_disallowed', 0, 0, NaN);
+          pool.release();
+        },
+        resume: () => pool.pump(),
+      },
+      { dispatcher: agent, headers: cfg.headers as Record<string, string> },
+    );
+  }
 
   const onTaskDone = (task: UrlTask): void => {
     sink.write(taskRecord(task));
     const error = task.error;
     stats.record(error === null, task.status, error === null ? null : error.code, task.attempts, task.bytes, task.endedAt - task.startedAt);
+    if (gated) polite!.finished(task.job);
     pool.release();
   };
 
+  const gate = polite?.gate ?? null;
+  const gated = gate !== null;
+  if (gate !== null) settings.onThrottle = (origin, status, retryAfter) => gate.throttle(origin, status, retryAfter);
+  // With the gate, the pool admits -c plus the waiting room; the gate keeps -c in flight.
+  const poolLimit = gate === null ? cfg.concurrency : cfg.concurrency + waitingRoomSize(cfg.concurrency);
   const jobs = sources.jobs ? sources.jobs(input) : readJobs(cfg.inputs, input, io.stdin as never);
-  const pool: Pool<Job> = new Pool(jobs, cfg.concurrency, {
+  const pool: Pool<Job> = new Pool(jobs, poolLimit, {
     start(job) {
+      if (polite !== null && polite.front(job)) return;
       if (job.target === null) {
         sink.write(unfetchedRecord(job, 'invalid_url', job.invalid ?? 'invalid URL'));
         stats.record(false, null, 'invalid_url', 0, 0, NaN);
@@ -109,12 +151,21 @@ export async function crawl(cfg: CrawlConfig, io: CrawlIo = { stdin: process.std
       }
       new UrlTask(job as Job & { target: Target }, settings, onTaskDone).start();
     },
-    paused: () => sink.backedUp,
+    paused: gate === null ? () => sink.backedUp : () => sink.backedUp || gate.full,
   });
   sink.onDrain = () => pool.pump();
 
   let exitCode = 0;
   let quiet = false;
+  /** Jobs the gate holds but never started get an `aborted` record (a resumed run redoes them). */
+  const abortParked = (): void => {
+    if (gate === null) return;
+    for (const job of gate.drainParked()) {
+      sink.write(unfetchedRecord(job, 'aborted', 'stopped before it was sent'));
+      stats.record(false, null, 'aborted', 0, 0, NaN);
+      pool.release();
+    }
+  };
   const abortInFlight = (): void => {
     if (shutdown.signal.aborted) return;
     shutdown.abort();
@@ -124,12 +175,14 @@ export async function crawl(cfg: CrawlConfig, io: CrawlIo = { stdin: process.std
     // The reader went away (`sweep big.txt | head`): stop quietly, as Unix tools do.
     quiet = true;
     pool.stop();
+    abortParked();
     abortInFlight();
   };
   sink.onError = (err) => {
     io.stderr.write(`sweep: cannot write records: ${err.message}\n`);
     exitCode = 1;
     pool.stop();
+    abortParked();
     abortInFlight();
   };
 
@@ -144,10 +197,13 @@ export async function crawl(cfg: CrawlConfig, io: CrawlIo = { stdin: process.std
     interrupted = signal;
     exitCode = signal === 'SIGINT' ? 130 : 143;
     const graceMs = cfg.graceMs;
+    pool.stop();
+    // Jobs parked by the host gate hold pool slots but were never sent: record them first, so
+    // the count below is of requests really in flight.
+    abortParked();
     io.stderr.write(
       `\nsweep: ${signal}: stopped reading input; ${pool.activeCount} requests in flight get ${graceMs} ms to finish (${signal} again aborts them now)\n`,
     );
-    pool.stop();
     // An open pipe on stdin would keep the process alive after the last record.
     if (cfg.inputs.includes('-')) (io.stdin as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
     graceTimer = setTimeout(abortInFlight, graceMs);
@@ -175,18 +231,30 @@ export async function crawl(cfg: CrawlConfig, io: CrawlIo = { stdin: process.std
   }
 
   const snapshot = stats.snapshot(input, cfg.concurrency);
+  const politeSummary = polite?.summary() ?? null;
   // Lines read but never started (after a signal) get no record; the summary counts them.
-  const notStarted = snapshot.linesRead - snapshot.skipped - snapshot.records;
+  // Duplicates, resumed lines and other shards' lines are accounted for by the polite summary.
+  const politeLines =
+    (politeSummary?.dedupe?.duplicates ?? 0) + (politeSummary?.resume?.skipped ?? 0) + (politeSummary?.shard?.others ?? 0);
+  const notStarted = snapshot.linesRead - snapshot.skipped - snapshot.records - politeLines;
   const interruption = interrupted === null ? null : { signal: interrupted, aborted: snapshot.aborted, notStarted };
-  if (!cfg.quiet && !quiet) io.stderr.write(formatSummary(snapshot));
-  if (!cfg.quiet && !quiet && interruption !== null) {
-    io.stderr.write(
-      `  interrupted    by ${interruption.signal}: ${interruption.aborted} requests aborted, ` +
-        `${interruption.notStarted} lines read but not started (no record)\n`,
-    );
+  if (!cfg.quiet && !quiet) {
+    io.stderr.write(formatSummary(snapshot));
+    if (politeSummary !== null) io.stderr.write((await import('./polite/politeness.js')).formatPoliteSummary(politeSummary));
+    if (interruption !== null) {
+      io.stderr.write(
+        `  interrupted    by ${interruption.signal}: ${interruption.aborted} requests aborted, ` +
+          `${interruption.notStarted} lines read but not started (no record)\n`,
+      );
+    }
   }
   if (cfg.summaryJson !== null) {
-    const document = { ...snapshot, interrupted: interruption, peakRssBytes: process.resourceUsage().maxRSS * 1024 };
+    const document = {
+      ...snapshot,
+      ...(politeSummary === null ? {} : { polite: politeSummary }),
+      interrupted: interruption,
+      peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    };
     await writeFile(cfg.summaryJson, summaryJson(document));
   }
   logger.info({ records: snapshot.records, elapsedMs: snapshot.elapsedMs }, 'crawl finished');

@@ -13,7 +13,8 @@ export type ErrorCode =
   | 'bad_redirect'
   | 'http_status'
   | 'aborted'
-  | 'network';
+  | 'network'
+  | 'robots_disallowed';
 
 export const ERROR_CODES: readonly ErrorCode[] = [
   'invalid_url',
@@ -28,6 +29,7 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   'http_status',
   'aborted',
   'network',
+  'robots_disallowed',
 ];
 
 /** A failure of one URL, carried as a value into its record. */

@@ -38,6 +38,8 @@ export interface FetchSettings {
   deadlines: DeadlineQueue;
   /** Aborted on shutdown: ends retry waits; in-flight work ends through dispatcher.destroy(). */
   signal: AbortSignal;
+  /** Told of every 429 / 503 response with its raw Retry-After (host pause, src/polite). */
+  onThrottle?: ((origin: string, status: number, retryAfter: string | null) => void) | undefined;
 }
 
 type AbortFn = (reason?: Error) => void;
@@ -223,6 +225,7 @@ export class UrlTask implements Expirable {
       this.#location = headerValue(rawHeaders, 'location');
     } else if (RETRY_AFTER_STATUSES.has(statusCode)) {
       this.#retryAfter = headerValue(rawHeaders, 'retry-after');
+      this.#settings.onThrottle?.(this.#origin, statusCode, this.#retryAfter);
     }
     return true;
   }

@@ -27,11 +27,12 @@ export class RecordSink {
   onBroken: () => void = () => {};
   onDrain: () => void = () => {};
 
-  constructor(path: string | null) {
+  /** `append`: add to an existing file instead of replacing it (--resume). */
+  constructor(path: string | null, append = false) {
     this.#isFile = path !== null;
     this.#stream =
       path !== null
-        ? createWriteStream(path, { flags: 'w', highWaterMark: HIGH_WATER })
+        ? createWriteStream(path, { flags: append ? 'a' : 'w', highWaterMark: HIGH_WATER })
         : stdoutIsSocket()
           ? process.stdout
           : createWriteStream('', { fd: 1, autoClose: false, highWaterMark: HIGH_WATER });

@@ -45,3 +45,11 @@ export function unfetchedRecord(job: Job, code: ErrorCode, message: string): str
     `,"ms":0,"ttfbMs":null,"redirects":0,"finalUrl":null,"error":{"code":"${code}","message":${JSON.stringify(message)}}}\n`
   );
 }
+
+/** The record of a line deliberately not fetched, such as a duplicate (--dedupe): no error. */
+export function skippedRecord(job: Job, reason: 'duplicate'): string {
+  return (
+    `{"line":${job.line},"url":${JSON.stringify(job.url)},"ok":false,"status":null,"bytes":0,"attempts":0` +
+    `,"ms":0,"ttfbMs":null,"redirects":0,"finalUrl":null,"error":null,"skipped":"${reason}"}\n`
+  );
+}

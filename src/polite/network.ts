@@ -1,0 +1,50 @@
+// The dispatcher when a network option is in play: --proxy (undici ProxyAgent), the standard
+// HTTP_PROXY / HTTPS_PROXY / NO_PROXY variables (undici EnvHttpProxyAgent), --http2 (allowH2:
+// HTTP/2 when the server offers it over TLS) and --cacert (extra trusted CAs for internal hosts).
+// Without any of them crawl.ts builds its plain Agent exactly as before.
+
+import { rootCertificates } from 'node:tls';
+import { Agent, EnvHttpProxyAgent, ProxyAgent, type Dispatcher } from 'undici';
+import { readCa } from './options.js';
+
+export interface NetworkOptions {
+  readonly proxy: string | null;
+  readonly http2: boolean;
+  readonly cacert: string | null;
+  readonly insecure: boolean;
+}
+
+const PROXY_VARS = ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy'] as const;
+
+export function envProxySet(env: NodeJS.ProcessEnv = process.env): boolean {
+  return PROXY_VARS.some((name) => (env[name] ?? '') !== '');
+}
+
+export function needsNetworkDispatcher(o: NetworkOptions, env: NodeJS.ProcessEnv = process.env): boolean {
+  return o.proxy !== null || o.http2 || o.cacert !== null || envProxySet(env);
+}
+
+// undici's ProxyAgent adds a `host` header to the headers object it is given, in place. The
+// fetcher shares one frozen headers object between all requests, so the proxy dispatchers get
+// a copy per request (only on this path; the plain Agent never mutates them).
+class CopyingProxyAgent extends ProxyAgent {
+  override dispatch(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+    return super.dispatch({ ...opts, headers: { ...(opts.headers as Record<string, string>) } }, handler);
+  }
+}
+
+class CopyingEnvHttpProxyAgent extends EnvHttpProxyAgent {
+  override dispatch(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+    return super.dispatch({ ...opts, headers: { ...(opts.headers as Record<string, string>) } }, handler);
+  }
+}
+
+/** Builds the dispatcher from crawl.ts's Agent options plus the network options. */
+export function buildDispatcher(o: NetworkOptions, base: Agent.Options, env: NodeJS.ProcessEnv = process.env): Dispatcher {
+  // `ca` replaces Node's bundled roots, so they are passed along: public hosts still verify.
+  const tls = { ...(base.connect as object), ...(o.cacert === null ? {} : { ca: [...rootCertificates, readCa(o.cacert)] }) };
+  const options = { ...base, connect: tls, allowH2: o.http2 };
+  if (o.proxy !== null) return new CopyingProxyAgent({ ...options, uri: o.proxy, requestTls: tls, proxyTls: tls });
+  if (envProxySet(env)) return new CopyingEnvHttpProxyAgent({ ...options, requestTls: tls, proxyTls: tls } as never);
+  return new Agent(options);
+}

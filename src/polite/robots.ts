@@ -1,0 +1,131 @@
+// --robots: robots.txt fetched once per origin (same timeout as any request, cached for the run)
+// and applied with robots-parser (a maintained RFC 9309 parser: Allow/Disallow longest match,
+// wildcards, Crawl-delay). What an unhappy fetch means follows RFC 9309 §2.3.1:
+//   2xx            the rules in the file (at most 500 KiB read; the RFC asks for >= 500 KiB)
+//   3xx            followed, up to 5 hops; more: treated as unavailable (allow all)
+//   4xx            "unavailable": everything allowed, except 429 (a rate limit, as Google reads it)
+//   429, 5xx, network error, timeout
+//                  "unreachable": everything on that origin is disallowed for this run
+
+import type { Dispatcher } from 'undici';
+import robotsParserModule from 'robots-parser';
+import type { Job } from '../input.js';
+import type { HostRules } from './host-gate.js';
+
+interface Robot {
+  isAllowed(url: string, ua?: string): boolean | undefined;
+  getCrawlDelay(ua?: string): number | undefined;
+}
+// robots-parser is CommonJS (`module.exports = function`); its bundled typings declare an ES
+// default export that TypeScript's NodeNext resolution cannot call, hence the cast.
+const robotsParser = robotsParserModule as unknown as (url: string, contents: string) => Robot;
+
+const MAX_BYTES = 500 * 1024;
+const MAX_REDIRECTS = 5;
+
+export interface RobotsOptions {
+  dispatcher: Dispatcher;
+  /** Request headers (the User-Agent among them). */
+  headers: Record<string, string>;
+  timeoutMs: number;
+  /** Most robots.txt fetches at once (-c): a list of many hosts must not open them all. */
+  maxConcurrent: number;
+}
+
+/** The product token robots.txt groups are matched against: "sweep" for "sweep/0.1.0". */
+export function productToken(userAgent: string): string {
+  return userAgent.trim().split(/[\s/]/)[0] || '*';
+}
+
+type Fetched = { kind: 'rules'; url: string; body: string } | { kind: 'allow'; why: string } | { kind: 'disallow'; why: string };
+
+export class RobotsCache {
+  readonly #o: RobotsOptions;
+  readonly #token: string;
+  /** Fetches that ended, by outcome, for the summary. */
+  readonly outcomes = { rules: 0, allowAll: 0, disallowAll: 0 };
+  #active = 0;
+  readonly #waiting: (() => void)[] = [];
+
+  constructor(options: RobotsOptions) {
+    this.#o = options;
+    this.#token = productToken(options.headers['user-agent'] ?? '*');
+  }
+
+  /** Fetches and parses one origin's robots.txt; never rejects. */
+  async load(origin: string): Promise<HostRules> {
+    if (this.#active >= this.#o.maxConcurrent) await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    this.#active++;
+    let fetched: Fetched;
+    try {
+      fetched = await this.#fetch(origin);
+    } catch (err) {
+      fetched = { kind: 'disallow', why: `robots.txt unreachable (${(err as Error).message || 'network error'})` };
+    } finally {
+      this.#active--;
+      this.#waiting.shift()?.();
+    }
+    if (fetched.kind === 'allow') {
+      this.outcomes.allowAll++;
+      return { allowed: () => true, crawlDelayMs: 0, reason: fetched.why };
+    }
+    if (fetched.kind === 'disallow') {
+      this.outcomes.disallowAll++;
+      return { allowed: () => false, crawlDelayMs: 0, reason: `${fetched.why}: everything on ${origin} is disallowed` };
+    }
+    this.outcomes.rules++;
+    // Rules apply to the origin asked for, even when robots.txt itself was redirected.
+    const robot = robotsParser(`${origin}/robots.txt`, fetched.body);
+    const token = this.#token;
+    const delay = robot.getCrawlDelay(token);
+    return {
+      allowed: (job: Job) => robot.isAllowed(job.target!.origin + job.target!.path, token) !== false,
+      crawlDelayMs: typeof delay === 'number' && delay > 0 ? Math.min(delay, 3600) * 1000 : 0,
+      reason: `disallowed by ${origin}/robots.txt for user agent "${token}"`,
+    };
+  }
+
+  async #fetch(origin: string): Promise<Fetched> {
+    let url = new URL('/robots.txt', origin);
+    const signal = AbortSignal.timeout(this.#o.timeoutMs);
+    for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
+      const res = await this.#o.dispatcher.request({
+        origin: url.origin,
+        path: url.pathname + url.search,
+        method: 'GET',
+        headers: this.#o.headers,
+        signal,
+      });
+      const status = res.statusCode;
+      if (status >= 300 && status < 400 && status !== 304) {
+        const location = res.headers.location;
+        await res.body.dump();
+        if (typeof location !== 'string') return { kind: 'allow', why: `robots.txt: ${status} without Location` };
+        url = new URL(location, url);
+        if (url.protocol !== 'http:' && url.protocol !== 'https:') return { kind: 'allow', why: 'robots.txt: redirect off http(s)' };
+        continue;
+      }
+      if (status >= 200 && status < 300) return { kind: 'rules', url: url.href, body: await readCapped(res.body) };
+      await res.body.dump();
+      if (status === 429 || status >= 500) return { kind: 'disallow', why: `robots.txt answered ${status}` };
+      return { kind: 'allow', why: `robots.txt answered ${status}` };
+    }
+    return { kind: 'allow', why: `robots.txt: more than ${MAX_REDIRECTS} redirects` };
+  }
+}
+
+async function readCapped(body: Dispatcher.ResponseData['body']): Promise<string> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of body) {
+    const buf = chunk as Buffer;
+    const room = MAX_BYTES - total;
+    chunks.push(buf.length > room ? buf.subarray(0, room) : buf);
+    total += Math.min(buf.length, room);
+    if (total >= MAX_BYTES) {
+      body.destroy();
+      break;
+    }
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}

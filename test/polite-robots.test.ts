@@ -1,0 +1,109 @@
+// --robots through the real CLI: each case is its own loopback origin with its own robots.txt.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runCli, tempList } from './helpers.js';
+import { startRecorder, type Recorder } from './polite-helpers.js';
+
+const recorders: Recorder[] = [];
+afterEach(async () => {
+  await Promise.all(recorders.splice(0).map((r) => r.close()));
+});
+
+/** An origin whose /robots.txt answers `robots`; every other path is a 200. */
+async function site(robots: (res: ServerResponse) => void): Promise<Recorder> {
+  const rec = await startRecorder((req: IncomingMessage, res: ServerResponse) => {
+    if (req.url === '/robots.txt') robots(res);
+    else res.end('page\n');
+  });
+  recorders.push(rec);
+  return rec;
+}
+
+const text = (body: string, status = 200) => (res: ServerResponse) => {
+  res.writeHead(status, { 'content-type': 'text/plain' });
+  res.end(body);
+};
+
+const pathsSeen = (rec: Recorder): string[] => rec.arrivals.map((a) => a.path);
+
+const RULES = ['User-agent: *', 'Disallow: /private', 'Allow: /private/ok', '', 'User-agent: sweep', 'Disallow: /nosweep', ''].join('\n');
+
+describe('--robots', () => {
+  it('honours Disallow and Allow for sweep\'s own group, fetching robots.txt once per origin', async () => {
+    const rec = await site(text(RULES));
+    const paths = ['/a', '/nosweep/1', '/private/x', '/nosweep', '/b', '/private/ok'];
+    const r = await runCli(['-q', '--robots', tempList(paths.map((p) => rec.url + p))]);
+    expect(r.code).toBe(0);
+    const byLine = [...r.records].sort((a, b) => a.line - b.line);
+    expect(byLine.map((x) => x.error?.code ?? 'ok')).toEqual(['ok', 'robots_disallowed', 'ok', 'robots_disallowed', 'ok', 'ok']);
+    expect(byLine[1]).toMatchObject({ ok: false, status: null, attempts: 0 });
+    expect(byLine[1]!.error!.message).toMatch(/robots\.txt.*"sweep"/);
+    // Disallowed URLs got no request; robots.txt was asked for once, before anything else.
+    expect(pathsSeen(rec)[0]).toBe('/robots.txt');
+    expect(pathsSeen(rec).filter((p) => p === '/robots.txt')).toHaveLength(1);
+    expect(pathsSeen(rec).filter((p) => p.startsWith('/nosweep'))).toEqual([]);
+  });
+
+  it('matches the group of the User-Agent\'s product token (-A other/1 falls to "*")', async () => {
+    const rec = await site(text(RULES));
+    const paths = ['/nosweep', '/private/x', '/private/ok'];
+    const r = await runCli(['-q', '--robots', '-A', 'other/1.0', tempList(paths.map((p) => rec.url + p))]);
+    const byLine = [...r.records].sort((a, b) => a.line - b.line);
+    expect(byLine.map((x) => x.error?.code ?? 'ok')).toEqual(['ok', 'robots_disallowed', 'ok']);
+  });
+
+  it('follows a redirected robots.txt and applies its rules to the origin asked for', async () => {
+    const rec = await startRecorder((req, res) => {
+      if (req.url === '/robots.txt') {
+        res.writeHead(301, { location: '/real-robots.txt' });
+        res.end();
+      } else if (req.url === '/real-robots.txt') res.end('User-agent: *\nDisallow: /secret\n');
+      else res.end('page\n');
+    });
+    recorders.push(rec);
+    const r = await runCli(['-q', '--robots', tempList([`${rec.url}/secret/1`, `${rec.url}/open`])]);
+    const byLine = [...r.records].sort((a, b) => a.line - b.line);
+    expect(byLine.map((x) => x.error?.code ?? 'ok')).toEqual(['robots_disallowed', 'ok']);
+    expect(pathsSeen(rec).filter((p) => p.startsWith('/secret'))).toEqual([]);
+  });
+
+  it('a 404 robots.txt allows everything', async () => {
+    const rec = await site(text('nope', 404));
+    const r = await runCli(['-q', '--robots', tempList(['/a', '/private'].map((p) => rec.url + p))]);
+    expect(r.records.every((x) => x.ok)).toBe(true);
+  });
+
+  it('a 5xx robots.txt disallows everything on that origin, while other origins go on', async () => {
+    const down = await site(text('oops', 503));
+    const fine = await site(text('User-agent: *\nDisallow:\n'));
+    const r = await runCli(['-q', '--robots', tempList([`${down.url}/a`, `${fine.url}/a`, `${down.url}/b`])]);
+    const byUrl = Object.fromEntries(r.records.map((x) => [x.url, x.error?.code ?? 'ok']));
+    expect(byUrl).toEqual({ [`${down.url}/a`]: 'robots_disallowed', [`${fine.url}/a`]: 'ok', [`${down.url}/b`]: 'robots_disallowed' });
+    expect(pathsSeen(down)).toEqual(['/robots.txt']);
+  });
+
+  it('an unreachable robots.txt (connection dropped) disallows everything on that origin', async () => {
+    const rec = await site((res) => res.socket?.destroy());
+    const r = await runCli(['-q', '--robots', '-r', '0', tempList([`${rec.url}/a`, `${rec.url}/b`])]);
+    expect(r.records.map((x) => x.error?.code)).toEqual(['robots_disallowed', 'robots_disallowed']);
+    expect(r.records[0]!.error!.message).toMatch(/unreachable/);
+    expect(pathsSeen(rec).filter((p) => p !== '/robots.txt')).toEqual([]);
+  });
+
+  it('Crawl-delay spaces the requests to that host', async () => {
+    const rec = await site(text('User-agent: *\nCrawl-delay: 0.25\n'));
+    const r = await runCli(['-q', '--robots', tempList([1, 2, 3, 4, 5].map((i) => `${rec.url}/p/${i}`))]);
+    expect(r.records.filter((x) => x.ok)).toHaveLength(5);
+    const pages = rec.arrivals.filter((a) => a.path !== '/robots.txt');
+    // 4 intervals of 250 ms, less at most one interval of catch-up slack.
+    expect(pages.at(-1)!.at - pages[0]!.at).toBeGreaterThanOrEqual(700);
+  });
+
+  it('the summary counts origins and disallowed URLs', async () => {
+    const rec = await site(text(RULES));
+    const r = await runCli(['--robots', tempList([`${rec.url}/nosweep`, `${rec.url}/a`])]);
+    expect(r.stderr).toMatch(/robots\.txt\s+1 origins \(1 with rules.*1 URLs disallowed/);
+    expect(r.stderr).toMatch(/errors\s+robots_disallowed: 1/);
+  });
+});

@@ -7,6 +7,7 @@
 
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { buildConfig, DEFAULTS, LOG_LEVELS, parse, type RawCrawlOptions } from './config.js';
+import { addDistributedCommands } from './distributed/commands.js';
 import { UsageError } from './errors.js';
 import { VERSION } from './version.js';
 
@@ -77,6 +78,8 @@ export function buildProgram(): Command {
       const { demo } = await import('./demo.js');
       process.exitCode = await demo(opts);
     });
+
+  addDistributedCommands(program, arg);
 
   return program;
 }

@@ -42,11 +42,11 @@ beforeEach(() => {
 const q = (): string[] => ['--redis', server.url, '--queue', queue];
 const lines = (records: { line: number }[]): number[] => records.map((r) => r.line).sort((a, b) => a - b);
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i + 1);
-/** The worker's closing line: "worker NAME: W records written ..., R entries reclaimed ..., S resumed". */
-const workerLine = (stderr: string): { written: number; reclaimed: number; resumed: number } => {
-  const m = /(\d+) records written .*?, (\d+) entries reclaimed .*?, (\d+) resumed/.exec(stderr);
+/** The worker's closing line: "worker NAME: W records written ..., R entries reclaimed ..., S resumed, D already done elsewhere". */
+const workerLine = (stderr: string): { written: number; reclaimed: number; resumed: number; dropped: number } => {
+  const m = /(\d+) records written .*?, (\d+) entries reclaimed .*?, (\d+) resumed, (\d+) already done elsewhere/.exec(stderr);
   if (m === null) throw new Error(`no worker summary in:\n${stderr}`);
-  return { written: Number(m[1]), reclaimed: Number(m[2]), resumed: Number(m[3]) };
+  return { written: Number(m[1]), reclaimed: Number(m[2]), resumed: Number(m[3]), dropped: Number(m[4]) };
 };
 
 async function exported(): Promise<CrawlRecord[]> {
@@ -128,6 +128,50 @@ describe.runIf(haveRedis)('distributed crawl on Redis Streams', () => {
     const recs = await exported();
     expect(recs).toHaveLength(n);
     expect(lines(recs)).toEqual(range(n));
+  });
+
+  it('an entry crawled twice (its worker stalled and was taken over) still gets one record', async () => {
+    const n = 200;
+    await runCli(['enqueue', ...q(), tempList(Array.from({ length: n }, (_, i) => `${tb.url}/delay/100/${i}`))]);
+    tb.resetCounters();
+    let slow!: ChildProcess;
+    const stalled = runCli(['work', ...q(), '-c', '20', '--consumer', 'slow'], { onSpawn: (c) => (slow = c) });
+    await resultsReach(20, slow);
+    // Frozen, not dead: its requests are in flight and it will try to record them when it wakes.
+    slow.kill('SIGSTOP');
+    const held = Number(((await redis.xpending(queueKeys(queue).jobs, 'sweep', '-', '+', 1000, 'slow')) as unknown[]).length);
+    expect(held).toBeGreaterThan(0);
+    const other = await runCli(['work', ...q(), '-c', '20', '--claim-idle', '300']);
+    expect(other.code).toBe(0);
+    expect(workerLine(other.stderr).reclaimed).toBeGreaterThan(0);
+    slow.kill('SIGCONT');
+    const woke = await stalled;
+    expect(woke.code).toBe(0);
+    const w = workerLine(woke.stderr);
+    // It finished requests another worker had already recorded: fetched twice, recorded once.
+    expect(w.dropped).toBeGreaterThan(0);
+    expect(tb.counters.requests).toBeGreaterThan(n);
+    const recs = await exported();
+    expect(recs).toHaveLength(n);
+    expect(lines(recs)).toEqual(range(n));
+  });
+
+  it('SIGINT stops a worker gracefully (exit 130, its requests in flight recorded); another finishes the queue', async () => {
+    const n = 300;
+    await runCli(['enqueue', ...q(), tempList(Array.from({ length: n }, (_, i) => `${tb.url}/delay/100/${i}`))]);
+    let first!: ChildProcess;
+    const stopped = runCli(['work', ...q(), '-c', '20'], { onSpawn: (c) => (first = c) });
+    await resultsReach(40, first);
+    first.kill('SIGINT');
+    const r = await stopped;
+    expect(r.code).toBe(130);
+    expect(r.stderr).toMatch(/SIGINT: finishing \d+ requests in flight/);
+    const before = await redis.xlen(queueKeys(queue).results);
+    // Everything it recorded is acknowledged: what it still holds was never started.
+    expect(workerLine(r.stderr).written).toBe(before);
+    const rest = await runCli(['work', ...q(), '-c', '20', '--claim-idle', '300']);
+    expect(rest.code).toBe(0);
+    expect(lines(await exported())).toEqual(range(n));
   });
 
   it('a worker restarted under the same --consumer name resumes the entries it held', async () => {

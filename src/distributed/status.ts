@@ -84,9 +84,10 @@ export function formatStatus(s: QueueStatus): string {
   if (s.workers.length === 0) lines.push('  workers    none');
   else {
     lines.push('  workers:');
+    const width = Math.max(...s.workers.map((w) => w.name.length));
     for (const w of s.workers) {
       const rate = w.rps === null ? (w.seenAgoS === null ? 'no heartbeat' : `silent for ${w.seenAgoS} s`) : `${w.rps} requests/s`;
-      lines.push(`    ${w.name}  ${rate}, ${w.pending} in flight${w.done === null ? '' : `, ${w.done} done`}`);
+      lines.push(`    ${w.name.padEnd(width)}  ${rate}, ${w.pending} in flight${w.done === null ? '' : `, ${w.done} done`}`);
     }
   }
   return lines.join('\n') + '\n';

@@ -35,14 +35,14 @@ interface QueueOptions {
   queue: string;
 }
 
-/** Runs a distributed action; an unreachable Redis is one line on stderr and exit 1. */
+/** Runs a distributed action; an unreachable or failing Redis is one line on stderr and exit 1. */
 async function run(action: () => Promise<number>): Promise<void> {
-  const { RedisUnavailable } = await import('./redis.js');
+  const { isRedisError, RedisUnavailable } = await import('./redis.js');
   try {
     process.exitCode = await action();
   } catch (err) {
-    if (!(err instanceof RedisUnavailable)) throw err;
-    process.stderr.write(`sweep: ${err.message}\n`);
+    if (!isRedisError(err)) throw err;
+    process.stderr.write(`sweep: ${err instanceof RedisUnavailable ? '' : 'Redis: '}${err.message}\n`);
     process.exitCode = 1;
   }
 }

@@ -6,7 +6,7 @@
 //   sweep:{Q}:jobs       stream of jobs: l (line), u (URL as shown), o (origin), p (path), a (auth)
 //   sweep:{Q}:results    stream of records: j (job entry id, '' for invalid lines), l, r (NDJSON)
 //   sweep:{Q}:meta       hash: enqueued, invalid, duplicates, ok, failed, runs (finished enqueues)
-//   sweep:{Q}:seen       set of URLs already enqueued (only with --dedupe)
+//   sweep:{Q}:seen       set of SHA-1s of origin+path+auth already enqueued (only with --dedupe)
 //   sweep:{Q}:producers  sorted set: enqueue runs in progress, scored by lease expiry (ms)
 //   sweep:{Q}:workers    hash: consumer name -> JSON heartbeat {rps, done, at}
 //   sweep:{Q}:rate       hash: token bucket of the global --rate
@@ -55,8 +55,8 @@ for i = 2, #ARGV, 6 do
   else
     local fresh = true
     if dedupe then
-      local auth = ARGV[i+5]
-      fresh = redis.call('SADD', KEYS[4], ARGV[i+3] .. ARGV[i+4] .. (auth ~= '' and (' ' .. auth) or '')) == 1
+      -- A digest, not the URL: a fixed 40 bytes a member, and no credentials kept in the set.
+      fresh = redis.call('SADD', KEYS[4], redis.sha1hex(ARGV[i+3] .. ARGV[i+4] .. '\\n' .. ARGV[i+5])) == 1
     end
     if fresh then
       if ARGV[i+5] == '' then
@@ -132,6 +132,17 @@ export interface SweepRedis extends Redis {
 
 /** A connection failure at start, reported as one line (exit 1), not a stack trace. */
 export class RedisUnavailable extends Error {}
+
+/** An error of Redis or of the connection to it (not a bug of sweep's): one line, exit 1. */
+export function isRedisError(err: unknown): err is Error {
+  if (!(err instanceof Error)) return false;
+  return (
+    err instanceof RedisUnavailable ||
+    err.name === 'ReplyError' ||
+    err.name === 'MaxRetriesPerRequestError' ||
+    /Connection is closed|ECONNREFUSED|ECONNRESET|ETIMEDOUT/.test(err.message)
+  );
+}
 
 /**
  * Connects and waits until Redis answers. Reconnects after a drop for ~10 s (then commands

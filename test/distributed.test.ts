@@ -255,6 +255,43 @@ describe.runIf(haveRedis)('distributed crawl on Redis Streams', () => {
     expect(lines(follow.records)).toEqual(range(n));
   });
 
+  it('status shows queued, in flight, done and each running worker with its requests/s', async () => {
+    // About 5 s of work for each worker: time for a few heartbeats (one a second).
+    const n = 800;
+    await runCli(['enqueue', ...q(), tempList(Array.from({ length: n }, (_, i) => `${tb.url}/delay/50/${i}`))]);
+    const names = ['alpha', 'beta'];
+    let ended = 0;
+    const running = names.map((name) => runCli(['work', ...q(), '-c', '4', '--consumer', name]).finally(() => ended++));
+    type Status = { queued: number; pending: number; done: number; workers: { name: string; rps: number | null; pending: number }[] };
+    let seen: Status | null = null;
+    // Ask until both workers have sent a heartbeat with a rate, while both still run.
+    while (seen === null && ended === 0) {
+      const s = JSON.parse((await runCli(['status', ...q(), '--json'])).stdout) as Status;
+      if (s.workers.length === 2 && s.workers.every((w) => (w.rps ?? 0) > 0)) seen = s;
+    }
+    const text = (await runCli(['status', ...q()])).stdout;
+    await Promise.all(running);
+    expect(seen).not.toBeNull();
+    expect(seen!.workers.map((w) => w.name)).toEqual(names);
+    expect(seen!.pending).toBeGreaterThan(0);
+    expect(seen!.queued + seen!.pending + seen!.done).toBe(n);
+    expect(text).toMatch(/^queue q\d+: (running|finished)\n  queued +\d+\n  in flight +\d+\n  done +\d+ \(ok \d+, failed 0\)/);
+  });
+
+  it('work --follow keeps serving the queue after it is finished, until SIGTERM', async () => {
+    await runCli(['enqueue', ...q(), tempList([`${tb.url}/p/a`])]);
+    let worker!: ChildProcess;
+    const following = runCli(['work', ...q(), '--follow', '-c', '4'], { onSpawn: (c) => (worker = c) });
+    await resultsReach(1, worker);
+    // The queue is finished now; a later enqueue still gets crawled by the same worker.
+    await runCli(['enqueue', ...q(), tempList([`${tb.url}/p/b`, `${tb.url}/p/c`])]);
+    await resultsReach(3, worker);
+    worker.kill('SIGTERM');
+    const r = await following;
+    expect(r.code).toBe(143);
+    expect(workerLine(r.stderr).written).toBe(3);
+  });
+
   it('rejects bad options with exit 2 naming the option, and an unreachable Redis with one line and exit 1', async () => {
     const noRedis = await runCli(['work', '--queue', 'x']);
     expect(noRedis.code).toBe(2);

@@ -12,7 +12,7 @@
 //   sweep:{Q}:rate       hash: token bucket of the global --rate
 // The consumer group on the jobs stream is called `sweep`.
 
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 
 export const GROUP = 'sweep';
 
@@ -210,24 +210,45 @@ function field(list: unknown[], name: string): unknown {
   return i === -1 ? undefined : list[i + 1];
 }
 
-export async function queueState(redis: Redis, keys: QueueKeys): Promise<QueueState> {
-  const now = Date.now();
-  const [stream, groups, producers, runs] = await Promise.all([
-    redis.call('XINFO', 'STREAM', keys.jobs).catch(() => null) as Promise<unknown[] | null>,
-    redis.call('XINFO', 'GROUPS', keys.jobs).catch(() => []) as Promise<unknown[][]>,
-    redis.zcount(keys.producers, now, '+inf'),
-    redis.hget(keys.meta, 'runs'),
-  ]);
+/**
+ * The queue's state, read in one MULTI so it is a single point in time: an enqueue run writes
+ * all its entries before it stops counting as a producer, so "no producer, nothing queued" read
+ * atomically means nothing more is coming. `more` may add reads to the same transaction; their
+ * replies come back in `rest` ([error, reply] pairs).
+ */
+export async function queueSnapshot(
+  redis: Redis,
+  keys: QueueKeys,
+  more: (m: ChainableCommander) => void = () => {},
+): Promise<{ state: QueueState; rest: [Error | null, unknown][] }> {
+  const m = redis
+    .multi()
+    .call('XINFO', 'STREAM', keys.jobs)
+    .call('XINFO', 'GROUPS', keys.jobs)
+    .zcount(keys.producers, Date.now(), '+inf')
+    .hget(keys.meta, 'runs');
+  more(m);
+  const replies = (await m.exec()) ?? [];
+  const reply = (i: number): unknown => (replies[i]?.[0] ? null : replies[i]?.[1]);
+  // A missing stream is an error reply: nothing was ever enqueued.
+  const stream = reply(0) as unknown[] | null;
+  const groups = (reply(1) as unknown[][] | null) ?? [];
   const added = stream === null ? 0 : Number(field(stream, 'entries-added') ?? field(stream, 'length') ?? 0);
   const group = groups.find((g) => field(g, 'name') === GROUP);
-  const base = { added, producers, runs: Number(runs ?? 0) };
-  if (group === undefined) return { ...base, queued: added, pending: 0 };
-  const pending = Number(field(group, 'pending') ?? 0);
-  const lag = field(group, 'lag');
-  const read = field(group, 'entries-read');
-  // lag is null only when Redis cannot compute it (entries deleted from the stream): fall back.
-  const queued = lag !== null && lag !== undefined ? Number(lag) : Math.max(0, added - Number(read ?? 0));
-  return { ...base, queued, pending };
+  const base = { added, producers: Number(reply(2) ?? 0), runs: Number(reply(3) ?? 0) };
+  let state: QueueState = { ...base, queued: added, pending: 0 };
+  if (group !== undefined) {
+    const lag = field(group, 'lag');
+    const read = field(group, 'entries-read');
+    // lag is null only when Redis cannot compute it (entries deleted from the stream): fall back.
+    const queued = lag !== null && lag !== undefined ? Number(lag) : Math.max(0, added - Number(read ?? 0));
+    state = { ...base, queued, pending: Number(field(group, 'pending') ?? 0) };
+  }
+  return { state, rest: replies.slice(4) as [Error | null, unknown][] };
+}
+
+export async function queueState(redis: Redis, keys: QueueKeys): Promise<QueueState> {
+  return (await queueSnapshot(redis, keys)).state;
 }
 
 /** Some enqueue run finished, nobody is enqueueing, nothing is queued or in flight. */

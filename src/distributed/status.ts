@@ -1,7 +1,7 @@
 // `sweep status`: where a queue stands, from Redis alone (any machine can ask): queued, in flight,
 // done, failed, and each worker's requests/s from its heartbeat.
 
-import { GROUP, connect, isFinished, queueKeys, queueState, type QueueState } from './redis.js';
+import { GROUP, connect, isFinished, queueKeys, queueSnapshot, type QueueState } from './redis.js';
 
 export interface WorkerStatus {
   name: string;
@@ -32,13 +32,14 @@ export async function queueStatus(url: string, queue: string): Promise<QueueStat
   const redis = await connect(url);
   const keys = queueKeys(queue);
   try {
-    const [state, done, meta, beats, consumers] = await Promise.all([
-      queueState(redis, keys),
-      redis.xlen(keys.results),
-      redis.hgetall(keys.meta),
-      redis.hgetall(keys.workers),
-      redis.call('XINFO', 'CONSUMERS', keys.jobs, GROUP).catch(() => []) as Promise<unknown[][]>,
-    ]);
+    const { state, rest } = await queueSnapshot(redis, keys, (m) =>
+      m.xlen(keys.results).hgetall(keys.meta).hgetall(keys.workers).call('XINFO', 'CONSUMERS', keys.jobs, GROUP),
+    );
+    const reply = <T>(i: number, empty: T): T => (rest[i]?.[0] ? empty : ((rest[i]?.[1] as T | undefined) ?? empty));
+    const done = reply(0, 0);
+    const meta = reply<Record<string, string>>(1, {});
+    const beats = reply<Record<string, string>>(2, {});
+    const consumers = reply<unknown[][]>(3, []);
     const now = Date.now();
     const byName = new Map<string, WorkerStatus>();
     for (const c of consumers) {

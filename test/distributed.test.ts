@@ -95,13 +95,20 @@ describe.runIf(haveRedis)('distributed crawl on Redis Streams', () => {
     const e = await runCli(['enqueue', ...q(), list]);
     expect(e.code).toBe(0);
     tb.resetCounters();
-    const [a, b] = await Promise.all([runCli(['work', ...q(), '-c', '32']), runCli(['work', ...q(), '-c', '32'])]);
-    expect([a.code, b.code]).toEqual([0, 0]);
-    const wa = workerLine(a.stderr);
-    const wb = workerLine(b.stderr);
+    const dir = tempDir();
+    const [a, b] = await Promise.all(
+      ['a', 'b'].map((name) => runCli(['work', ...q(), '-c', '32', '-o', join(dir, `${name}.ndjson`)])),
+    );
+    expect([a!.code, b!.code]).toEqual([0, 0]);
+    const wa = workerLine(a!.stderr);
+    const wb = workerLine(b!.stderr);
     expect(wa.written).toBeGreaterThan(0);
     expect(wb.written).toBeGreaterThan(0);
     expect(wa.written + wb.written).toBe(n);
+    // Each worker's -o file holds the records it wrote: together, every line once.
+    const own = ['a', 'b'].map((name) => parseRecords(readFileSync(join(dir, `${name}.ndjson`), 'utf8')));
+    expect(own.map((r) => r.length)).toEqual([wa.written, wb.written]);
+    expect(lines([...own[0]!, ...own[1]!])).toEqual(range(n));
     const recs = await exported();
     expect(recs).toHaveLength(n);
     expect(lines(recs)).toEqual(range(n));

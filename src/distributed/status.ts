@@ -66,8 +66,9 @@ export async function queueStatus(url: string, queue: string): Promise<QueueStat
       duplicates: n('duplicates'),
       invalid: n('invalid'),
       finished,
-      // Consumers that hold nothing and sent no heartbeat are history: leave them out.
-      workers: [...byName.values()].filter((w) => w.pending > 0 || w.seenAgoS !== null).sort((a, b) => a.name.localeCompare(b.name)),
+      // Consumers that hold nothing and beat no more are history (killed workers keep their name
+      // in the group and their last heartbeat): leave them out.
+      workers: [...byName.values()].filter((w) => w.pending > 0 || w.rps !== null).sort((a, b) => a.name.localeCompare(b.name)),
     };
   } finally {
     redis.disconnect();

@@ -99,7 +99,10 @@ export async function work(cfg: CrawlConfig, w: WorkOptions, stderr: NodeJS.Writ
     pool.release();
   };
 
-  const batch = Math.max(50, Math.min(1_000, cfg.concurrency * 2));
+  // Entries read wait in the batch until they start; under a --rate they must not wait so long
+  // that they look abandoned (idle past --claim-idle) and get crawled twice.
+  let batch = Math.max(50, Math.min(1_000, cfg.concurrency * 2));
+  if (w.rate !== null) batch = Math.max(1, Math.min(batch, Math.floor((w.rate * w.claimIdleMs) / 4_000)));
   const source = queueJobs(reader, keys, { consumer, batch, claimIdleMs: w.claimIdleMs, follow: w.follow, blockMs: 1_000 }, counters, () => stopping);
   const pool: Pool<Job> = new Pool(source, cfg.concurrency, {
     start(job) {
@@ -149,7 +152,7 @@ export async function work(cfg: CrawlConfig, w: WorkOptions, stderr: NodeJS.Writ
       return;
     }
     exitCode = code;
-    stderr.write(`\nsweep: ${signal}: finishing ${pool.activeCount} requests in flight (again to abort); unstarted entries stay queued\n`);
+    stderr.write(`\nsweep: ${signal}: finishing ${pool.activeCount} requests in flight (again to abort); entries it read but did not start go to another worker after --claim-idle\n`);
     stopping = true;
     pool.stop();
     graceTimer = setTimeout(abortInFlight, 5_000);

@@ -158,13 +158,16 @@ export async function connect(url: string): Promise<SweepRedis> {
     retryStrategy: (times) => (times > 10 ? null : Math.min(times * 200, 2_000)),
   });
   // Errors surface through the commands that fail; without a listener ioredis logs each one.
-  redis.on('error', () => {});
+  // The last one says why a connection failed (connect() itself only says it closed).
+  let lastError: Error | null = null;
+  redis.on('error', (err: Error) => (lastError = err));
   try {
     await redis.connect();
     await redis.ping();
   } catch (err) {
     redis.disconnect();
-    throw new RedisUnavailable(`cannot connect to Redis at ${redactRedisUrl(url)}: ${(err as Error).message}`);
+    const why = (lastError ?? (err as Error)).message;
+    throw new RedisUnavailable(`cannot connect to Redis at ${redactRedisUrl(url)}: ${why}`);
   }
   redis.defineCommand('sweepEnqueue', { numberOfKeys: 4, lua: ENQUEUE });
   redis.defineCommand('sweepComplete', { numberOfKeys: 3, lua: COMPLETE });

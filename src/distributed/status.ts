@@ -77,7 +77,7 @@ export async function queueStatus(url: string, queue: string): Promise<QueueStat
 
 export function formatStatus(s: QueueStatus): string {
   const lines = [
-    `queue ${s.queue}: ${s.finished ? 'finished' : s.producers > 0 ? 'enqueueing' : 'running'}`,
+    `queue ${s.queue}: ${s.finished ? 'finished' : s.producers > 0 ? 'enqueueing' : s.runs === 0 && s.done === 0 ? 'nothing enqueued yet' : 'running'}`,
     `  queued     ${s.queued}`,
     `  in flight  ${s.pending}`,
     `  done       ${s.done} (ok ${s.ok}, failed ${s.failed}${s.invalid > 0 ? `, of which ${s.invalid} invalid lines` : ''})`,

@@ -7,6 +7,7 @@
 
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { buildConfig, DEFAULTS, LOG_LEVELS, parse, type RawCrawlOptions } from './config.js';
+import { addDistributedCommands } from './distributed/commands.js';
 import { UsageError } from './errors.js';
 import { parseAllowance } from './bench/compare.js';
 import { BENCH_DEFAULTS } from './bench/defaults.js';
@@ -138,6 +139,8 @@ export function buildProgram(): Command {
 
   // `sweep bench -c 8`: the subcommand's -c, not the crawl's.
   program.enablePositionalOptions();
+  addDistributedCommands(program, arg);
+
   return program;
 }
 

@@ -68,6 +68,22 @@ export function agentOptions(cfg: CrawlConfig): Agent.Options {
   };
 }
 
+/** What every UrlTask of a run shares: the crawl options, the Agent, the deadline sweep, shutdown. */
+export function fetchSettings(cfg: CrawlConfig, dispatcher: Dispatcher, signal: AbortSignal): FetchSettings {
+  return {
+    dispatcher,
+    method: cfg.method,
+    headers: cfg.headers as Record<string, string>,
+    timeoutMs: cfg.timeoutMs,
+    retries: cfg.retries,
+    backoff: { baseMs: cfg.retryDelayMs, maxMs: cfg.retryMaxDelayMs },
+    maxBody: cfg.maxBody,
+    maxRedirects: cfg.maxRedirects,
+    deadlines: new DeadlineQueue(cfg.timeoutMs),
+    signal,
+  };
+}
+
 export async function crawl(cfg: CrawlConfig, io: CrawlIo = { stdin: process.stdin, stderr: process.stderr }, sources: CrawlSources = {}): Promise<CrawlResult> {
   const logger = createLogger(cfg.logLevel);
   if (cfg.insecure) io.stderr.write('sweep: warning: --insecure: TLS certificates are not verified\n');
@@ -90,19 +106,7 @@ export async function crawl(cfg: CrawlConfig, io: CrawlIo = { stdin: process.std
   const shutdown = new AbortController();
   // Every URL waiting to retry listens for shutdown (and lets go after its wait): many at once is normal.
   setMaxListeners(0, shutdown.signal);
-  const settings: FetchSettings = {
-    dispatcher: agent,
-    method: cfg.method,
-    headers: cfg.headers as Record<string, string>,
-    timeoutMs: cfg.timeoutMs,
-    retries: cfg.retries,
-    backoff: { baseMs: cfg.retryDelayMs, maxMs: cfg.retryMaxDelayMs },
-    maxBody: cfg.maxBody,
-    maxRedirects: cfg.maxRedirects,
-    deadlines: new DeadlineQueue(cfg.timeoutMs),
-    signal: shutdown.signal,
-    onThrottle: undefined,
-  };
+  const settings = fetchSettings(cfg, agent, shutdown.signal);
 
   async function createPoliteness(): Promise<Politeness> {
     const { Politeness } = await import('./polite/politeness.js');

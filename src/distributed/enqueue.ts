@@ -1,0 +1,96 @@
+// `sweep enqueue`: streams URL lists into the queue's jobs stream with the same input rules as a
+// crawl (blank lines and comments skipped, invalid lines become `invalid_url` records at once).
+// One script call per input chunk (~1,000-2,000 lines) carries the XADDs, so a batch costs one
+// round trip; a few calls stay in flight while the next chunk is read.
+
+import { randomUUID } from 'node:crypto';
+import { readJobs, type InputProgress } from '../input.js';
+import { unfetchedRecord } from '../record.js';
+import { connect, ensureGroup, queueKeys, type SweepRedis } from './redis.js';
+
+export interface EnqueueOptions {
+  redis: string;
+  queue: string;
+  inputs: readonly string[];
+  dedupe: boolean;
+  quiet: boolean;
+}
+
+export interface EnqueueResult {
+  added: number;
+  duplicates: number;
+  invalid: number;
+  elapsedMs: number;
+}
+
+/** Script calls in flight at once: enough to hide the round trip, few enough to bound memory. */
+const IN_FLIGHT = 4;
+/** An enqueue run counts as alive for this long after its last batch (a killed one expires). */
+const LEASE_MS = 30_000;
+
+export async function enqueue(opts: EnqueueOptions, stdin: NodeJS.ReadableStream = process.stdin): Promise<EnqueueResult> {
+  const redis = await connect(opts.redis);
+  const keys = queueKeys(opts.queue);
+  const started = performance.now();
+  const producer = randomUUID();
+  const total = { added: 0, duplicates: 0, invalid: 0 };
+  try {
+    await ensureGroup(redis, keys);
+    await redis.zadd(keys.producers, Date.now() + LEASE_MS, producer);
+    let leaseAt = Date.now();
+    const progress: InputProgress = { bytesRead: 0, bytesTotal: null, linesRead: 0, skipped: 0, done: false };
+    const inFlight = new Set<Promise<void>>();
+    let failure: unknown = null;
+    for await (const batch of readJobs(opts.inputs, progress, stdin as never)) {
+      const args: string[] = [opts.dedupe ? '1' : '0'];
+      for (const job of batch) {
+        const t = job.target;
+        if (t === null) args.push('r', String(job.line), unfetchedRecord(job, 'invalid_url', job.invalid ?? 'invalid URL').slice(0, -1), '', '', '');
+        else args.push('j', String(job.line), job.url, t.origin, t.path, t.auth ?? '');
+      }
+      const call: Promise<void> = send(redis, keys, args, total).then(
+        () => void inFlight.delete(call),
+        (err: unknown) => {
+          inFlight.delete(call);
+          failure ??= err;
+        },
+      );
+      inFlight.add(call);
+      if (Date.now() - leaseAt > LEASE_MS / 3) {
+        leaseAt = Date.now();
+        void redis.zadd(keys.producers, leaseAt + LEASE_MS, producer);
+      }
+      if (inFlight.size >= IN_FLIGHT) await Promise.race(inFlight);
+      if (failure !== null) throw failure;
+    }
+    await Promise.all(inFlight);
+    if (failure !== null) throw failure;
+    // Every entry is written before this run stops counting as a producer: a worker that sees
+    // no producer and an empty stream may then end.
+    await redis.multi().hincrby(keys.meta, 'runs', 1).zrem(keys.producers, producer).exec();
+  } finally {
+    redis.disconnect();
+  }
+  const elapsedMs = performance.now() - started;
+  if (!opts.quiet) {
+    const rate = Math.round((total.added / Math.max(elapsedMs, 1)) * 1000);
+    process.stderr.write(
+      `sweep: enqueued ${total.added} URLs to queue '${opts.queue}' in ${(elapsedMs / 1000).toFixed(2)} s (${rate} URLs/s)` +
+        `; ${total.duplicates} duplicates skipped, ${total.invalid} invalid lines recorded\n`,
+    );
+  }
+  return { ...total, elapsedMs };
+}
+
+async function send(
+  redis: SweepRedis,
+  keys: ReturnType<typeof queueKeys>,
+  args: string[],
+  total: { added: number; duplicates: number; invalid: number },
+): Promise<void> {
+  if (args.length === 1) return;
+  const [added, duplicates, invalid] = await redis.sweepEnqueue(keys.jobs, keys.results, keys.meta, keys.seen, ...args);
+  total.added += added;
+  total.duplicates += duplicates;
+  total.invalid += invalid;
+}

@@ -88,8 +88,10 @@ describe('--rate and --per-host-rate', () => {
     expect(r.records.filter((x) => x.ok)).toHaveLength(61);
     const times = rec.arrivals.map((a) => a.at);
     const span = times.at(-1)! - times[0]!;
-    // 60 intervals of 33.3 ms = 2,000 ms; the limiter never runs ahead by more than its slack.
-    expect(span).toBeGreaterThanOrEqual(1900);
+    // 60 intervals of 33.3 ms = 2,000 ms of starts. The server sees less when the first arrival
+    // comes late (a new connection on a busy machine), so the bound leaves 600 ms for that;
+    // without the limit, 61 requests at -c 16 arrive within a few tens of ms.
+    expect(span).toBeGreaterThanOrEqual(1400);
     expect(span).toBeLessThan(6000);
     const s = JSON.parse(readFileSync(summary, 'utf8'));
     expect(s.polite.rate.target).toBe(30);
@@ -109,8 +111,11 @@ describe('--rate and --per-host-rate', () => {
     const elapsed = performance.now() - t0;
     expect(r.records.filter((x) => x.ok)).toHaveLength(62);
     for (const rec of [a, b]) {
+      // The limiter spaces the 31 starts by 30 x 50 ms = 1.5 s. At the server the first arrival
+      // can come late (a new connection on a busy machine) and compress what the server sees,
+      // so the bound leaves room for that; without the limit all 31 arrive within tens of ms.
       const span = rec.arrivals.at(-1)!.at - rec.arrivals[0]!.at;
-      expect(span).toBeGreaterThanOrEqual(1400); // 30 intervals of 50 ms, less the slack
+      expect(span).toBeGreaterThanOrEqual(1000);
     }
     // Side by side, not one after the other (that would be >= 3 s of spacing alone).
     const overlapStart = Math.max(a.arrivals[0]!.at, b.arrivals[0]!.at);

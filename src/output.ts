@@ -10,6 +10,7 @@
 
 import { createWriteStream, fstatSync, fsync } from 'node:fs';
 import type { Writable } from 'node:stream';
+import { TurnFlush } from './turn-flush.js';
 
 const BATCH_BYTES = 64 * 1024;
 /** Bytes queued in the stream before the pool stops starting requests. */
@@ -20,7 +21,6 @@ export class RecordSink {
   readonly #isFile: boolean;
   #batch: string[] = [];
   #batchBytes = 0;
-  #scheduled = false;
   #backedUp = false;
   #broken = false;
   /** Called when the reader went away (EPIPE): the crawl should stop quietly. */
@@ -65,16 +65,10 @@ export class RecordSink {
     this.#batch.push(line);
     this.#batchBytes += line.length;
     if (this.#batchBytes >= BATCH_BYTES) this.flush();
-    else if (!this.#scheduled) {
-      this.#scheduled = true;
-      setImmediate(this.#flushSoon);
-    }
+    else this.#endOfTurn.request();
   }
 
-  readonly #flushSoon = (): void => {
-    this.#scheduled = false;
-    this.flush();
-  };
+  readonly #endOfTurn = new TurnFlush(() => this.flush());
 
   flush(): void {
     if (this.#batch.length === 0 || this.#broken) return;

@@ -5,6 +5,7 @@
 
 import type { RecordSink } from '../output.js';
 import { GROUP, type QueueKeys, type SweepRedis } from './redis.js';
+import { TurnFlush } from '../turn-flush.js';
 
 const BATCH = 500;
 
@@ -14,7 +15,6 @@ export class Completer {
   readonly #file: RecordSink | null;
   #args: string[] = [GROUP];
   #records: string[] = [];
-  #scheduled = false;
   #inFlight = 0;
   #calls = new Set<Promise<void>>();
   /** Records handed over and not yet confirmed by Redis. */
@@ -43,16 +43,10 @@ export class Completer {
     this.#records.push(record);
     this.unconfirmed++;
     if (this.#records.length >= BATCH) this.flush();
-    else if (!this.#scheduled) {
-      this.#scheduled = true;
-      setImmediate(this.#flushSoon);
-    }
+    else this.#endOfTurn.request();
   }
 
-  readonly #flushSoon = (): void => {
-    this.#scheduled = false;
-    this.flush();
-  };
+  readonly #endOfTurn = new TurnFlush(() => this.flush());
 
   flush(): void {
     if (this.#records.length === 0) return;

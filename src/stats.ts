@@ -1,8 +1,16 @@
 // Counters for the summary. Recording is O(1) and allocation-free per request (typed-array
 // histogram, small maps keyed by status/error code); everything else happens in snapshot().
 
-import * as hdr from 'hdr-histogram-js';
+import { createRequire } from 'node:module';
+import type * as hdr from 'hdr-histogram-js';
 import type { ErrorCode } from './errors.js';
+
+// The package index also loads its WebAssembly build (a base64 blob, ~30-70 ms of start-up);
+// the JS Int32Histogram is what hdr.build({ useWebAssembly: false }) returns anyway. The package
+// has no "exports" map, so the file path is public.
+const Int32Histogram = (
+  createRequire(import.meta.url)('hdr-histogram-js/dist/Int32Histogram.js') as { default: typeof hdr.Int32Histogram }
+).default;
 
 export interface LatencySummary {
   p50: number;
@@ -40,12 +48,7 @@ export class Stats {
   readonly statuses = new Map<number, number>();
   readonly errors = new Map<ErrorCode, number>();
   // Microseconds, 1 us .. 1 h at 3 significant digits: ~0.1% error on any percentile.
-  readonly #latencyUs = hdr.build({
-    lowestDiscernibleValue: 1,
-    highestTrackableValue: 3_600_000_000,
-    numberOfSignificantValueDigits: 3,
-    useWebAssembly: false,
-  });
+  readonly #latencyUs: hdr.Histogram = Object.assign(new Int32Histogram(1, 3_600_000_000, 3), { autoResize: true });
   readonly #startedAt = performance.now();
   #endedAt: number | null = null;
 

@@ -61,7 +61,13 @@ if (($(ulimit -n) < 2 * C_DELAY + 100)); then
 fi
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/sweep-native.XXXXXX")
+CHILD=
 cleanup() {
+  if [[ -n $CHILD ]]; then
+    pkill -TERM -P "$CHILD" 2>/dev/null || true # the measured command, child of /usr/bin/time
+    kill "$CHILD" 2>/dev/null || true
+    wait "$CHILD" 2>/dev/null || true
+  fi
   if [[ -f $TMP/nginx.pid ]]; then
     local pid
     pid=$(cat "$TMP/nginx.pid")
@@ -121,7 +127,12 @@ run() {
   rm -f "$out"
   before=$(served)
   t0=$(date +%s%N)
-  /usr/bin/time -f '%U %S %M' -o "$TMP/time.txt" "${cmd[@]}" || rc=$?
+  # In the background and waited for, so that a signal to this script interrupts the wait
+  # and cleanup() can end the run by its pid.
+  /usr/bin/time -f '%U %S %M' -o "$TMP/time.txt" "${cmd[@]}" &
+  CHILD=$!
+  wait "$CHILD" || rc=$?
+  CHILD=
   t1=$(date +%s%N)
   after=$(served)
   local got=$((after - before - 1))

@@ -71,6 +71,8 @@ export function buildProgram(): Command {
       const { checkInputs } = await import('./input.js');
       await checkInputs(cfg.inputs);
       const { crawl } = await import('./crawl.js');
+      const { tuneHeapForStreaming } = await import('./heap.js');
+      tuneHeapForStreaming();
       const result = await crawl(cfg);
       process.exitCode = result.exitCode;
       if (opts.failOn !== undefined && result.exitCode === 0) {

@@ -21,6 +21,7 @@ import { formatSummary, summaryJson } from './report.js';
 import { Stats, type StatsSnapshot } from './stats.js';
 import type { Target } from './target.js';
 
+
 export interface CrawlResult {
   snapshot: StatsSnapshot;
   /** 0 completed; 130 / 143 interrupted by SIGINT / SIGTERM. */

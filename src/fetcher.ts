@@ -7,7 +7,6 @@
 // Promise: p-retry takes over only after a first attempt failed in a retryable way.
 
 import type { Dispatcher } from 'undici';
-import pRetry from 'p-retry';
 import { CrawlError, toErrorCode, toErrorMessage } from './errors.js';
 import type { DeadlineQueue, Expirable } from './deadlines.js';
 import type { Job } from './input.js';
@@ -148,6 +147,8 @@ export class UrlTask implements Expirable {
 
   async #retry(): Promise<void> {
     const s = this.#settings;
+    // Loaded on the first retry only: a crawl where nothing fails never pays for it.
+    const { default: pRetry } = await import('p-retry');
     try {
       await pRetry(
         async () => {

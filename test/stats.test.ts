@@ -15,6 +15,20 @@ describe('stats', () => {
     expect(snap.latencyBuckets.reduce((n, [, c]) => n + c, 0)).toBe(1000);
   });
 
+  it('latency buckets split min..max into ten equal ranges and count each value once', () => {
+    const s = new Stats();
+    for (let i = 1; i <= 1000; i++) s.record(true, 200, null, 1, 10, 100 + i / 10);
+    for (let i = 0; i < 50; i++) s.record(true, 200, null, 1, 10, 200);
+    const buckets = s.snapshot({ linesRead: 1050, skipped: 0 }, 8).latencyBuckets;
+    expect(buckets).toHaveLength(10);
+    expect(buckets[9]![0]).toBeCloseTo(200, 0);
+    // 100 values per tenth of 100.1..200 ms (histogram precision moves a few across edges),
+    // and the 50 values at the max all land in the last bucket.
+    for (const [, count] of buckets.slice(0, 9)) expect(Math.abs(count - 100)).toBeLessThanOrEqual(3);
+    expect(buckets[9]![1]).toBeGreaterThanOrEqual(147);
+    expect(buckets.reduce((n, [, c]) => n + c, 0)).toBe(1050);
+  });
+
   it('counts statuses, errors and retries', () => {
     const s = new Stats();
     s.record(true, 200, null, 1, 100, 1);

@@ -1,0 +1,266 @@
+#!/usr/bin/env bash
+# sweep against a native peer (wget2), in the same run, on the same lists, against the same nginx.
+# Usage: npm run bench:native            (build first: npm run build)
+#
+# It starts nginx (Debian's nginx-light + libnginx-mod-http-echo) as this user's own process on a
+# free 127.0.0.1 port with bench/nginx.conf, generates the URL lists into a temp dir, runs sweep
+# and wget2 alternately (A B A B A B) and prints medians and the budget of issue #4. It installs
+# nothing: a missing tool is named together with the apt command that provides it.
+#
+# Environment:
+#   REPEATS=3        runs per tool per scenario (alternating)
+#   SCENARIOS="throughput memory delay startup"   which parts to run
+#   BASELINE=path    another build's bin/sweep.js: also run it in the alternation (A B C ...) and
+#                    print sweep/baseline ratios; how hot-path changes are measured
+#   KEEP_TMP=1       keep the temp dir (lists, records, nginx logs)
+#
+# Figures: requests/s = URLs / wall time of the whole process (start-up included, for both tools);
+# CPU = user + sys of the client process; peak RSS = max resident set (GNU time's %M).
+# Exit status: 0 every bound met, 1 some bound missed or a run misbehaved, 2 missing tools.
+
+set -euo pipefail
+export LC_ALL=C
+
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+SWEEP_BIN=${SWEEP_BIN:-$REPO/bin/sweep.js}
+REPEATS=${REPEATS:-3}
+SCENARIOS=${SCENARIOS:-"throughput memory delay startup"}
+BASELINE=${BASELINE:-}
+CONC=64
+N_SMALL=100000
+N_LARGE=1000000
+N_DELAY=10000
+C_DELAY=1000
+
+# ---- prerequisites -----------------------------------------------------------------------------
+
+ECHO_MODULE=/usr/lib/nginx/modules/ngx_http_echo_module.so
+missing=()
+command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]] || missing+=("nginx (package nginx-light)")
+[[ -f $ECHO_MODULE ]] || missing+=("$ECHO_MODULE (package libnginx-mod-http-echo)")
+command -v wget2 >/dev/null 2>&1 || missing+=("wget2 (package wget2)")
+[[ -x /usr/bin/time ]] || missing+=("/usr/bin/time (package time)")
+command -v node >/dev/null 2>&1 || missing+=("node (Node.js >= 20.18.1)")
+if ((${#missing[@]} > 0)); then
+  echo "bench:native: missing:" >&2
+  printf '  - %s\n' "${missing[@]}" >&2
+  echo "install them with:  sudo apt-get install nginx-light libnginx-mod-http-echo wget2 time" >&2
+  exit 2
+fi
+if [[ ! -f $REPO/dist/cli.js ]]; then
+  echo "bench:native: $REPO/dist/cli.js not found: run 'npm run build' first" >&2
+  exit 2
+fi
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+
+# sweep at -c 1000 opens up to 1000 sockets and nginx as many: raise the soft limit if we may.
+hard=$(ulimit -Hn)
+if [[ $hard == unlimited ]] || ((hard >= 8192)); then ulimit -n 8192; else ulimit -n "$hard"; fi
+if (($(ulimit -n) < 2 * C_DELAY + 100)); then
+  echo "bench:native: warning: ulimit -n is $(ulimit -n); the -c $C_DELAY scenario needs ~$((2 * C_DELAY + 100))" >&2
+fi
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/sweep-native.XXXXXX")
+CHILD=
+cleanup() {
+  if [[ -n $CHILD ]]; then
+    pkill -TERM -P "$CHILD" 2>/dev/null || true # the measured command, child of /usr/bin/time
+    kill "$CHILD" 2>/dev/null || true
+    wait "$CHILD" 2>/dev/null || true
+  fi
+  if [[ -f $TMP/nginx.pid ]]; then
+    local pid
+    pid=$(cat "$TMP/nginx.pid")
+    kill -QUIT "$pid" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  fi
+  if [[ -z ${KEEP_TMP:-} ]]; then rm -rf "$TMP"; else echo "bench:native: kept $TMP" >&2; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# ---- nginx ---------------------------------------------------------------------------------------
+
+PORT=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+mkdir -p "$TMP/logs"
+sed -e "s|@TMP@|$TMP|g" -e "s|@PORT@|$PORT|g" -e "s|@ECHO_MODULE@|$ECHO_MODULE|g" \
+  "$REPO/bench/nginx.conf" >"$TMP/nginx.conf"
+"$NGINX" -p "$TMP" -c "$TMP/nginx.conf" -e "$TMP/nginx-error.log"
+
+# One HTTP/1.0 request over bash's /dev/tcp: no curl needed. Prints the body.
+http_get() {
+  local reply
+  exec 3<>"/dev/tcp/127.0.0.1/$PORT" || return 1
+  printf 'GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' "$1" >&3
+  reply=$(cat <&3)
+  exec 3<&-
+  printf '%s' "${reply#*$'\r\n\r\n'}"
+}
+for _ in $(seq 50); do http_get /status >/dev/null 2>&1 && break; sleep 0.1; done
+page_bytes=$(wget2 -q -O - "http://127.0.0.1:$PORT/p/1" | wc -c)
+# stub_status' third line: accepts handled requests. Its own request is counted too.
+served() { http_get /status | awk 'NR == 3 { print $3 }'; }
+
+BASE="http://127.0.0.1:$PORT"
+echo "sweep $(node "$SWEEP_BIN" --version) vs $(wget2 --version | head -1 | cut -d' ' -f1-3), node $(node --version)," \
+  "nginx $("$NGINX" -v 2>&1 | cut -d/ -f2) on $BASE (1 worker, page $page_bytes bytes), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# ---- lists ---------------------------------------------------------------------------------------
+
+make_list() { # n path-prefix file
+  seq 1 "$1" | sed "s|^|$BASE$2|" >"$3"
+}
+
+# ---- one run -------------------------------------------------------------------------------------
+
+# run TOOL N LIST CONC -> appends "tool wall_s user_s sys_s rss_kb" to $TMP/runs-$SCEN
+# and checks the work was done: nginx served N requests; sweep wrote N ok records.
+run() {
+  local tool=$1 n=$2 list=$3 conc=$4 before after t0 t1 rc=0 out=$TMP/records.ndjson
+  local -a cmd
+  case $tool in
+    sweep) cmd=(node "$SWEEP_BIN" -c "$conc" -q --no-progress -o "$out" "$list") ;;
+    baseline) cmd=(node "$BASELINE" -c "$conc" -q --no-progress -o "$out" "$list") ;;
+    wget2) cmd=(wget2 -q "--max-threads=$conc" -i "$list" -O /dev/null) ;;
+  esac
+  rm -f "$out"
+  before=$(served)
+  t0=$(date +%s%N)
+  # In the background and waited for, so that a signal to this script interrupts the wait
+  # and cleanup() can end the run by its pid.
+  /usr/bin/time -f '%U %S %M' -o "$TMP/time.txt" "${cmd[@]}" &
+  CHILD=$!
+  wait "$CHILD" || rc=$?
+  CHILD=
+  t1=$(date +%s%N)
+  after=$(served)
+  local got=$((after - before - 1))
+  if ((rc != 0)); then echo "bench:native: $tool exited $rc" >&2; FAILED=1; fi
+  if ((got != n)); then echo "bench:native: $tool: nginx served $got requests, expected $n" >&2; FAILED=1; fi
+  if [[ $tool != wget2 ]]; then
+    local lines ok
+    lines=$(wc -l <"$out")
+    ok=$(grep -c '"ok":true' "$out" || true)
+    if ((lines != n || ok != n)); then echo "bench:native: $tool wrote $lines records, $ok ok, expected $n" >&2; FAILED=1; fi
+  fi
+  read -r user sys rss <"$TMP/time.txt"
+  echo "$tool $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }') $user $sys $rss" >>"$TMP/runs-$SCEN"
+}
+
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+# med TOOL FIELD -> median over the runs of the current scenario. Fields: rps us_per_req rss_mb wall
+med() {
+  awk -v t="$1" -v f="$2" -v n="$N" '$1 == t {
+    if (f == "rps") print n / $2
+    else if (f == "us_per_req") print ($3 + $4) * 1e6 / n
+    else if (f == "rss_mb") print $5 / 1024
+    else if (f == "wall") print $2
+  }' "$TMP/runs-$SCEN" | median
+}
+
+tools() { echo sweep ${BASELINE:+baseline} "$@"; }
+
+scenario() { # name n list conc peer...
+  SCEN=$1 N=$2
+  local list=$3 conc=$4
+  shift 4
+  : >"$TMP/runs-$SCEN"
+  for i in $(seq "$REPEATS"); do
+    for tool in $(tools "$@"); do run "$tool" "$N" "$list" "$conc"; done
+  done
+  printf '%-9s %8s %10s %8s %8s %9s %10s\n' tool wall_s req/s user_s sys_s us/req rss_MB
+  awk -v n="$N" '{ printf "%-9s %8.3f %10.0f %8.2f %8.2f %9.1f %10.1f\n", $1, $2, n / $2, $3, $4, ($3 + $4) * 1e6 / n, $5 / 1024 }' "$TMP/runs-$SCEN"
+  for tool in $(tools "$@"); do
+    printf 'median %-9s %10.0f req/s %8.3f s %7.1f us/req %7.1f MB\n' "$tool" "$(med "$tool" rps)" "$(med "$tool" wall)" "$(med "$tool" us_per_req)" "$(med "$tool" rss_mb)"
+  done
+  for other in "$@" ${BASELINE:+baseline}; do
+    echo "ratio sweep/$other: requests/s $(ratio "$(med sweep rps)" "$(med "$other" rps)")," \
+      "CPU per request $(ratio "$(med sweep us_per_req)" "$(med "$other" us_per_req)"), peak RSS $(ratio "$(med sweep rss_mb)" "$(med "$other" rss_mb)")"
+  done
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
+
+FAILED=0
+declare -A FIG
+
+for s in $SCENARIOS; do
+  case $s in
+    throughput)
+      echo
+      echo "== throughput: $N_SMALL distinct URLs, $CONC in flight, $REPEATS runs each, alternating"
+      make_list "$N_SMALL" /p/ "$TMP/list-small.txt"
+      scenario throughput "$N_SMALL" "$TMP/list-small.txt" "$CONC" wget2
+      FIG[rps_ratio]=$(ratio "$(med sweep rps)" "$(med wget2 rps)")
+      FIG[sweep_rps]=$(med sweep rps) FIG[wget2_rps]=$(med wget2 rps)
+      FIG[cpu_us]=$(med sweep us_per_req) FIG[wget2_cpu_us]=$(med wget2 us_per_req)
+      FIG[rss_small]=$(med sweep rss_mb)
+      rm -f "$TMP/list-small.txt"
+      ;;
+    memory)
+      echo
+      echo "== memory: $N_LARGE distinct URLs, $CONC in flight, $REPEATS runs each, alternating"
+      make_list "$N_LARGE" /p/ "$TMP/list-large.txt"
+      scenario memory "$N_LARGE" "$TMP/list-large.txt" "$CONC" wget2
+      FIG[rss_large]=$(med sweep rss_mb)
+      rm -f "$TMP/list-large.txt"
+      ;;
+    delay)
+      echo
+      echo "== delay: $N_DELAY URLs x 100 ms, $C_DELAY in flight (ideal $((N_DELAY / C_DELAY * 100)) ms), $REPEATS runs each, alternating"
+      make_list "$N_DELAY" /d/ "$TMP/list-delay.txt"
+      scenario delay "$N_DELAY" "$TMP/list-delay.txt" "$C_DELAY" wget2
+      FIG[delay_wall]=$(med sweep wall) FIG[wget2_delay_wall]=$(med wget2 wall)
+      ;;
+    startup)
+      echo
+      echo "== start-up: 'sweep --version' and 'node -e 0', 11 runs each, alternating"
+      : >"$TMP/startup"
+      for _ in $(seq 11); do
+        for what in sweep node; do
+          t0=$(date +%s%N)
+          if [[ $what == sweep ]]; then node "$SWEEP_BIN" --version >/dev/null; else node -e 0; fi
+          t1=$(date +%s%N)
+          echo "$what $(((t1 - t0) / 1000))" >>"$TMP/startup"
+        done
+      done
+      FIG[version_ms]=$(awk '$1 == "sweep" { print $2 / 1000 }' "$TMP/startup" | median)
+      FIG[node_ms]=$(awk '$1 == "node" { print $2 / 1000 }' "$TMP/startup" | median)
+      echo "median sweep --version ${FIG[version_ms]} ms, node -e 0 ${FIG[node_ms]} ms"
+      ;;
+    *) echo "bench:native: unknown scenario '$s'" >&2; exit 2 ;;
+  esac
+done
+
+# ---- the budget ----------------------------------------------------------------------------------
+
+echo
+echo "== budget (issue #4), load now $(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%-52s %-10s %-12s %-6s %s\n' figure bound measured ok reference
+row() { # label bound-text measured op limit reference
+  local verdict
+  if [[ -z $3 ]]; then
+    printf '%-52s %-10s %-12s %-6s %s\n' "$1" "$2" "not run" - "$6"
+    return
+  fi
+  verdict=$(awk -v m="$3" -v l="$5" -v op="$4" 'BEGIN { ok = (op == ">=") ? (m >= l) : (m <= l); print ok ? "PASS" : "FAIL" }')
+  [[ $verdict == PASS ]] || FAILED=1
+  printf '%-52s %-10s %-12s %-6s %s\n' "$1" "$2" "$(printf "$7" "$3")" "$verdict" "$6"
+}
+rss_ratio=""
+[[ -n ${FIG[rss_small]:-} && -n ${FIG[rss_large]:-} ]] && rss_ratio=$(ratio "${FIG[rss_large]}" "${FIG[rss_small]}")
+row "sweep/wget2 requests/s, $N_SMALL URLs, $CONC in flight" ">= 0.80" "${FIG[rps_ratio]:-}" ">=" 0.80 \
+  "$(printf 'sweep %.0f/s, wget2 %.0f/s' "${FIG[sweep_rps]:-0}" "${FIG[wget2_rps]:-0}")" '%.3f'
+row "CPU per request, sweep (user+sys)" "<= 60 us" "${FIG[cpu_us]:-}" "<=" 60 \
+  "$(printf 'wget2 %.1f us' "${FIG[wget2_cpu_us]:-0}")" '%.1f us'
+row "peak RSS, $N_LARGE vs $N_SMALL URLs" "<= 1.15x" "$rss_ratio" "<=" 1.15 \
+  "$(printf '%.1f MB vs %.1f MB' "${FIG[rss_large]:-0}" "${FIG[rss_small]:-0}")" '%.3fx'
+row "peak RSS, $N_LARGE URLs" "<= 160 MB" "${FIG[rss_large]:-}" "<=" 160 "" '%.1f MB'
+row "$N_DELAY URLs x 100 ms at -c $C_DELAY, wall" "<= 1.25 s" "${FIG[delay_wall]:-}" "<=" 1.25 \
+  "$(printf 'wget2 %.3f s, ideal 1.0 s' "${FIG[wget2_delay_wall]:-0}")" '%.3f s'
+row "sweep --version, wall" "<= 120 ms" "${FIG[version_ms]:-}" "<=" 120 \
+  "$(printf 'node -e 0 %.1f ms' "${FIG[node_ms]:-0}")" '%.1f ms'
+if ((FAILED)); then echo "bench:native: some bound missed or some run misbehaved (see above)"; exit 1; fi
+echo "bench:native: every bound met"

@@ -12,6 +12,8 @@ type Arg = <T, P = T>(fn: (raw: string, previous: P) => T) => (raw: string, prev
 const WORKER_CRAWL_FLAGS = new Set([
   '--concurrency', '--timeout', '--retries', '--retry-delay', '--retry-max-delay', '--method', '--header',
   '--user-agent', '--max-body', '--max-redirects', '--output', '--summary-json', '--quiet', '--log-level', '--insecure',
+  // Per worker by nature: in-flight limits are about this process's connections, robots.txt is fetched per process.
+  '--per-host', '--robots',
 ]);
 
 export const parseDistributed = {

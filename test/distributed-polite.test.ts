@@ -157,3 +157,73 @@ describe.runIf(haveRedis)('sweep work: politeness per worker', () => {
     expect(recs.every((x) => x.ok)).toBe(true);
   });
 });
+
+describe.runIf(haveRedis)('sweep work --per-host-rate: one schedule per origin in Redis', () => {
+  /** The worker's closing line: its records written. */
+  const written = (stderr: string): number => Number(/(\d+) records written/.exec(stderr)?.[1] ?? NaN);
+
+  /** Resolves once `n` connections are blocked in XREADGROUP (workers waiting for entries). */
+  async function blockedReaders(n: number, workers: ChildProcess[]): Promise<void> {
+    for (;;) {
+      const list = (await redis.client('LIST')) as string;
+      const blocked = list.split('\n').filter((l) => / flags=b /.test(l) && / cmd=xreadgroup /.test(l)).length;
+      if (blocked >= n) return;
+      if (workers.some((w) => w.exitCode !== null)) throw new Error('a worker ended before anything was enqueued');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  it('two workers sharing one origin stay near the rate, not twice it', async () => {
+    const site = await startRecorder();
+    recorders.push(site);
+    const n = 30;
+    const rate = 10;
+    // A small --claim-idle makes each worker read a few entries at a time (a quarter of
+    // --claim-idle at the rate), so both hold entries of the one origin.
+    const args = ['work', ...q(), '-c', '8', '--per-host-rate', String(rate), '--claim-idle', '2000'];
+    const children: ChildProcess[] = [];
+    const running = [0, 1].map(() => runCli(args, { onSpawn: (c) => children.push(c) }));
+    while (children.length < 2) await new Promise((resolve) => setTimeout(resolve, 20));
+    // Both wait on the empty queue: the entries of one enqueue are then served to both.
+    await blockedReaders(2, children);
+    await enqueue(Array.from({ length: n }, (_, i) => `${site.url}/${i}`));
+    const [a, b] = await Promise.all(running);
+    expect([a!.code, b!.code]).toEqual([0, 0]);
+    expect(written(a!.stderr)).toBeGreaterThan(0);
+    expect(written(b!.stderr)).toBeGreaterThan(0);
+    expect(written(a!.stderr) + written(b!.stderr)).toBe(n);
+    expect(a!.stderr).toMatch(/per-host rate\s+at most 10\/s to each origin across all workers/);
+    const at = site.arrivals.map((x) => x.at);
+    expect(at).toHaveLength(n);
+    // Starts are spaced 100 ms apart whichever worker makes them: a 1 s window holds about 10
+    // (two per-process limits would let about 20 through). 15 leaves room for arrivals bunched
+    // by a stalled loop on a loaded machine.
+    expect(busiestSecond(at)).toBeLessThanOrEqual(rate * 1.5);
+    // 30 starts on a 100 ms schedule span 2.9 s; at twice the rate they would span ~1.5 s. The
+    // first arrival may be late (a slow first connection), which only shortens this span.
+    const sorted = [...at].sort((x, y) => x - y);
+    expect(sorted[n - 1]! - sorted[0]!).toBeGreaterThanOrEqual(2_000);
+  });
+
+  it('each origin has its own schedule: two origins at 10/s each run side by side', async () => {
+    const sites = [await startRecorder(), await startRecorder()];
+    recorders.push(...sites);
+    const urls: string[] = [];
+    for (let i = 0; i < 15; i++) for (const site of sites) urls.push(`${site.url}/${i}`);
+    await enqueue(urls);
+    const w = await runCli(['work', ...q(), '-c', '8', '--per-host-rate', '10']);
+    expect(w.code).toBe(0);
+    const [x, y] = sites.map((site) => site.arrivals.map((a) => a.at).sort((p, r) => p - r)) as [number[], number[]];
+    expect([x.length, y.length]).toEqual([15, 15]);
+    for (const at of [x, y]) expect(busiestSecond(at)).toBeLessThanOrEqual(15);
+    // Side by side, not one after the other: each origin's first request comes before the other's last.
+    expect(x[0]!).toBeLessThan(y[14]!);
+    expect(y[0]!).toBeLessThan(x[14]!);
+  });
+
+  it('rejects a bad --per-host-rate with exit 2 naming the option', async () => {
+    const r = await runCli(['work', ...q(), '--per-host-rate', 'fast']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--per-host-rate <r>/);
+  });
+});

@@ -27,6 +27,7 @@ import { formatSummary, summaryJson } from '../report.js';
 import { Stats, type StatsSnapshot } from '../stats.js';
 import type { Target } from '../target.js';
 import { Completer } from './completer.js';
+import { HostRates } from './host-rate.js';
 import { GlobalRate } from './rate.js';
 import { connect, duplicate, ensureGroup, GROUP, queueKeys } from './redis.js';
 import { queueJobs, type QueuedJob, type SourceCounters } from './source.js';
@@ -41,6 +42,8 @@ export interface WorkOptions {
   follow: boolean;
   /** Global requests (URLs started) per second across all workers of the queue; null: unlimited. */
   rate: number | null;
+  /** Requests started per second to one origin across all workers of the queue; null: unlimited. */
+  perHostRate: number | null;
 }
 
 export interface WorkResult {
@@ -77,7 +80,8 @@ export async function work(cfg: CrawlConfig, w: WorkOptions, stderr: NodeJS.Writ
   // --per-host and --robots are per worker (in-flight limits and robots.txt are about this
   // process's connections); the rates are Redis's, so the local gate gets none of its own.
   const gateCfg: CrawlConfig = { ...cfg, rate: null, perHostRate: null };
-  const polite: Politeness | null = wantsGate(gateCfg) ? await createPoliteness() : null;
+  const hostRates = w.perHostRate === null ? null : new HostRates(writer, keys, w.perHostRate);
+  const polite: Politeness | null = wantsGate(gateCfg) || hostRates !== null ? await createPoliteness() : null;
   const gate = polite?.gate ?? null;
   if (gate !== null) settings.onThrottle = (origin, status, retryAfter) => gate.throttle(origin, status, retryAfter);
   /** Entries held (started, or parked by the host gate) and not yet handed to the completer, to keep them from looking abandoned. */
@@ -122,8 +126,18 @@ export async function work(cfg: CrawlConfig, w: WorkOptions, stderr: NodeJS.Writ
     const { Politeness } = await import('../polite/politeness.js');
     // The global --rate, when set, is asked at each start the gate makes (not when the pool
     // admits a job), so jobs parked for a host cannot burst past it later.
+    // --per-host-rate: the host's jobs stay parked in the gate until Redis grants a start.
     const remote: RemoteLimits | undefined =
-      rate === null ? undefined : { globalReady: () => rate.ready, hostWait: () => 0, started: () => rate.take() };
+      rate === null && hostRates === null
+        ? undefined
+        : {
+            globalReady: rate === null ? () => true : () => rate.ready,
+            hostWait: hostRates === null ? () => 0 : (origin, now) => hostRates.wait(origin, now),
+            started(origin) {
+              rate?.take();
+              hostRates?.take(origin);
+            },
+          };
     return Politeness.create(
       gateCfg,
       {
@@ -148,6 +162,9 @@ export async function work(cfg: CrawlConfig, w: WorkOptions, stderr: NodeJS.Writ
   // that they look abandoned (idle past --claim-idle) and get crawled twice.
   let batch = Math.max(50, Math.min(1_000, cfg.concurrency * 2));
   if (w.rate !== null) batch = Math.max(1, Math.min(batch, Math.floor((w.rate * w.claimIdleMs) / 4_000)));
+  // Likewise under --per-host-rate, for a list of one host (it drips at that rate): and a small
+  // read leaves the rest of a one-host queue to the other workers.
+  if (w.perHostRate !== null) batch = Math.max(1, Math.min(batch, Math.floor((w.perHostRate * w.claimIdleMs) / 4_000)));
   const source = queueJobs(reader, keys, { consumer, batch, claimIdleMs: w.claimIdleMs, follow: w.follow, blockMs: 1_000 }, counters, () => stopping);
   // With the gate, the pool admits -c plus the waiting room; the gate keeps -c in flight.
   const poolLimit = gate === null ? cfg.concurrency : cfg.concurrency + waitingRoomSize(cfg.concurrency);
@@ -166,6 +183,10 @@ export async function work(cfg: CrawlConfig, w: WorkOptions, stderr: NodeJS.Writ
   if (rate !== null) {
     rate.onTokens = gate === null ? () => pool.pump() : () => gate.pump();
     rate.onError = (err) => fail('cannot take rate tokens from Redis', err);
+  }
+  if (hostRates !== null) {
+    hostRates.onSlot = (origin) => gate!.wake(origin);
+    hostRates.onError = (err) => fail('cannot reserve per-host start times in Redis', err);
   }
   if (file !== null) {
     file.onDrain = () => pool.pump();
@@ -221,6 +242,7 @@ export async function work(cfg: CrawlConfig, w: WorkOptions, stderr: NodeJS.Writ
     if (graceTimer !== null) clearTimeout(graceTimer);
     clearInterval(heartbeat);
     rate?.close();
+    hostRates?.close();
     settings.deadlines.stop();
     stats.end();
     await completer.drain();
@@ -236,6 +258,7 @@ export async function work(cfg: CrawlConfig, w: WorkOptions, stderr: NodeJS.Writ
   if (!cfg.quiet) {
     stderr.write(formatSummary(snapshot));
     if (polite !== null) stderr.write((await import('../polite/politeness.js')).formatPoliteSummary(polite.summary()));
+    if (w.perHostRate !== null) stderr.write(`  per-host rate  at most ${w.perHostRate}/s to each origin across all workers of the queue (in Redis)\n`);
     stderr.write(
       `worker ${consumer}: ${completer.written} records written to queue '${w.queue}'` +
         `, ${counters.reclaimed} entries reclaimed from other workers, ${counters.resumed} resumed` +

@@ -162,8 +162,7 @@ export async function work(cfg: CrawlConfig, w: WorkOptions, stderr: NodeJS.Writ
   // that they look abandoned (idle past --claim-idle) and get crawled twice.
   let batch = Math.max(50, Math.min(1_000, cfg.concurrency * 2));
   if (w.rate !== null) batch = Math.max(1, Math.min(batch, Math.floor((w.rate * w.claimIdleMs) / 4_000)));
-  // Likewise under --per-host-rate, for a list of one host (it drips at that rate): and a small
-  // read leaves the rest of a one-host queue to the other workers.
+  // Likewise under --per-host-rate: a list of one host drips at that rate.
   if (w.perHostRate !== null) batch = Math.max(1, Math.min(batch, Math.floor((w.perHostRate * w.claimIdleMs) / 4_000)));
   const source = queueJobs(reader, keys, { consumer, batch, claimIdleMs: w.claimIdleMs, follow: w.follow, blockMs: 1_000 }, counters, () => stopping);
   // With the gate, the pool admits -c plus the waiting room; the gate keeps -c in flight.

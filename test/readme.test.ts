@@ -16,6 +16,16 @@ describe('README', () => {
     expect([...tableFlags].sort()).toEqual([...helpFlags].sort());
   });
 
+  it("documents every option of `sweep work --help` in the distributed section's table, and nothing else", async () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const section = readme.split('Options of `sweep work`')[1]!.split('\n\n')[1]!;
+    const tableFlags = flagsIn(section.split('\n').filter((l) => l.startsWith('| `-')).join('\n'));
+    const help = await runCli(['work', '--help']);
+    const helpFlags = flagsIn(help.stdout.split('Options:')[1]!);
+    helpFlags.delete('--help');
+    expect([...tableFlags].sort()).toEqual([...helpFlags].sort());
+  });
+
   it('opens with the two set-up commands', () => {
     const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
     const firstBlock = readme.split('```sh')[1]!.split('```')[0]!;

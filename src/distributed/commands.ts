@@ -12,6 +12,8 @@ type Arg = <T, P = T>(fn: (raw: string, previous: P) => T) => (raw: string, prev
 const WORKER_CRAWL_FLAGS = new Set([
   '--concurrency', '--timeout', '--retries', '--retry-delay', '--retry-max-delay', '--method', '--header',
   '--user-agent', '--max-body', '--max-redirects', '--output', '--summary-json', '--quiet', '--log-level', '--insecure',
+  // Per worker by nature: in-flight limits are about this process's connections, robots.txt is fetched per process.
+  '--per-host', '--robots',
 ]);
 
 export const parseDistributed = {
@@ -75,12 +77,13 @@ export function addDistributedCommands(program: Command, arg: Arg): void {
     .option('--consumer <name>', 'worker name in the group; the same name after a restart resumes its entries (default: host-pid)')
     .option('--claim-idle <ms>', 'take over entries another worker held this long without finishing', arg(parse.positive), 60_000)
     .option('--rate <n>', 'most requests per second across ALL workers of the queue (a token bucket in Redis)', arg(parseDistributed.rate))
+    .option('--per-host-rate <r>', 'most requests per second to one origin across ALL workers of the queue (a schedule per origin in Redis)', arg(parseDistributed.rate))
     .option('--follow', 'keep waiting for new entries instead of ending when the queue is finished');
   for (const option of program.options) {
     if (option.long !== undefined && WORKER_CRAWL_FLAGS.has(option.long)) work.addOption(option as Option);
   }
   work.action(
-    async (opts: RawCrawlOptions & QueueOptions & { consumer?: string; claimIdle: number; rate?: number; follow?: boolean }) => {
+    async (opts: RawCrawlOptions & QueueOptions & { consumer?: string; claimIdle: number; rate?: number; perHostRate?: number; follow?: boolean }) => {
       const cfg = buildConfig([], { ...opts, progress: false });
       await run(async () => {
         const { work: runWorker } = await import('./work.js');
@@ -91,6 +94,7 @@ export function addDistributedCommands(program: Command, arg: Arg): void {
           claimIdleMs: opts.claimIdle,
           follow: opts.follow ?? false,
           rate: opts.rate ?? null,
+          perHostRate: opts.perHostRate ?? null,
         });
         return result.exitCode;
       });

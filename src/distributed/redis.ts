@@ -10,6 +10,7 @@
 //   sweep:{Q}:producers  sorted set: enqueue runs in progress, scored by lease expiry (ms)
 //   sweep:{Q}:workers    hash: consumer name -> JSON heartbeat {rps, done, at}
 //   sweep:{Q}:rate       hash: token bucket of the global --rate
+//   sweep:{Q}:host-rate:<origin>  string: next free start time of that origin under --per-host-rate
 // The consumer group on the jobs stream is called `sweep`.
 
 import type { ChainableCommander, Redis } from 'ioredis';
@@ -24,6 +25,8 @@ export interface QueueKeys {
   producers: string;
   workers: string;
   rate: string;
+  /** Prefix of the per-origin schedules of --per-host-rate (the origin follows). */
+  hostRate: string;
 }
 
 export function queueKeys(queue: string): QueueKeys {
@@ -36,6 +39,7 @@ export function queueKeys(queue: string): QueueKeys {
     producers: base + 'producers',
     workers: base + 'workers',
     rate: base + 'rate',
+    hostRate: base + 'host-rate:',
   };
 }
 
@@ -124,10 +128,27 @@ if granted == 0 then wait = math.ceil((1 - tokens) * 1000 / rate) end
 return {granted, wait}
 `;
 
+/**
+ * host slot: KEYS one origin's schedule; ARGV interval ms. GCRA as reservations: each call takes
+ * the origin's next free start time (never earlier than now) and moves it one interval on, so
+ * starts of every worker of the queue are spaced at least `interval` apart on Redis's clock,
+ * with no burst. Returns the ms from now until the reserved start.
+ */
+const HOST_SLOT = `
+local interval = tonumber(ARGV[1])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
+local slot = tonumber(redis.call('GET', KEYS[1])) or now
+if slot < now then slot = now end
+redis.call('SET', KEYS[1], tostring(slot + interval), 'PX', math.ceil(slot + interval - now) + 60000)
+return math.ceil(slot - now)
+`;
+
 export interface SweepRedis extends Redis {
   sweepEnqueue(jobs: string, results: string, meta: string, seen: string, ...args: string[]): Promise<[number, number, number]>;
   sweepComplete(jobs: string, results: string, meta: string, ...args: string[]): Promise<number[]>;
   sweepTakeTokens(rate: string, perSec: number, burst: number, want: number): Promise<[number, number]>;
+  sweepHostSlot(schedule: string, intervalMs: number): Promise<number>;
 }
 
 /** A connection failure at start, reported as one line (exit 1), not a stack trace. */
@@ -172,6 +193,7 @@ export async function connect(url: string): Promise<SweepRedis> {
   redis.defineCommand('sweepEnqueue', { numberOfKeys: 4, lua: ENQUEUE });
   redis.defineCommand('sweepComplete', { numberOfKeys: 3, lua: COMPLETE });
   redis.defineCommand('sweepTakeTokens', { numberOfKeys: 1, lua: TAKE_TOKENS });
+  redis.defineCommand('sweepHostSlot', { numberOfKeys: 1, lua: HOST_SLOT });
   return redis as SweepRedis;
 }
 

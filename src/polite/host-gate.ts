@@ -27,6 +27,23 @@ export interface GateOptions {
   maxPauseMs: number;
   /** Pause after a 429 without a usable Retry-After (--retry-delay). */
   defaultPauseMs: number;
+  /** Start limits kept outside this process (sweep work: in Redis), checked after the local ones. */
+  remote?: RemoteLimits;
+}
+
+/**
+ * Limits shared with other processes, answered asynchronously. The gate asks just before it
+ * would start a job (everything local allows it), so nothing is reserved for a job that could
+ * not go anyway. A limiter that says "not now" without a time wakes the gate itself: pump()
+ * for the global limit, wake(origin) for a host.
+ */
+export interface RemoteLimits {
+  /** May one more job start now over all hosts? When not, the limiter calls pump() later. */
+  globalReady(): boolean;
+  /** ms until `origin` may start its next job (0: now); null while it asks (then wake(origin)). */
+  hostWait(origin: string, now: number): number | null;
+  /** A job started on `origin`: consumes what globalReady() and hostWait() allowed. */
+  started(origin: string, now: number): void;
 }
 
 /** What the gate needs to know of a host's robots.txt (see robots.ts). */
@@ -152,6 +169,13 @@ export class HostGate {
     this.pump();
   }
 
+  /** A remote limit answered for `origin`: try its parked jobs again. */
+  wake(origin: string): void {
+    const host = this.#hosts.get(origin);
+    if (host !== undefined && host.queued > 0 && !host.inReady && !this.#stopped) this.#pushReady(host);
+    this.pump();
+  }
+
   /** A launched job's request ended (its pool slot is released by the caller afterwards). */
   finished(job: Job): void {
     this.#inFlight--;
@@ -242,6 +266,7 @@ export class HostGate {
           return;
         }
       }
+      if (this.#o.remote !== undefined && !this.#o.remote.globalReady()) return;
       const host = this.#ready[this.#readyHead++]!;
       // Still marked ready while it starts, so a job admitted meanwhile does not queue it twice.
       const started = this.#startFrom(host, now);
@@ -275,6 +300,16 @@ export class HostGate {
       if (wait > 0) {
         this.#armHost(host, wait);
         return false;
+      }
+      const remote = this.#o.remote;
+      if (remote !== undefined) {
+        const remoteWait = remote.hostWait(host.origin, now);
+        if (remoteWait === null) return false; // wake(origin) follows the answer
+        if (remoteWait > 0) {
+          this.#armHost(host, remoteWait);
+          return false;
+        }
+        remote.started(host.origin, now);
       }
       this.#shift(host);
       host.bucket?.take(now);

@@ -10,7 +10,7 @@ import type { CrawlConfig } from '../config.js';
 import type { Job } from '../input.js';
 import { Deduper } from './dedupe.js';
 import { loadHasher, type Hasher } from './hash.js';
-import { HostGate, type GateHooks, type GateStats } from './host-gate.js';
+import { HostGate, type GateHooks, type GateStats, type RemoteLimits } from './host-gate.js';
 import { scanResume, type ResumeState } from './resume.js';
 import { RobotsCache, type RobotsOptions } from './robots.js';
 import { inShard } from './shard.js';
@@ -49,14 +49,21 @@ export class Politeness {
   #taken = 0;
   #others = 0;
 
-  private constructor(cfg: CrawlConfig, hooks: PoliteHooks, hasher: Hasher | null, resume: ResumeState | null, robots: RobotsCache | null) {
+  private constructor(
+    cfg: CrawlConfig,
+    hooks: PoliteHooks,
+    hasher: Hasher | null,
+    resume: ResumeState | null,
+    robots: RobotsCache | null,
+    remote: RemoteLimits | undefined,
+  ) {
     this.#cfg = cfg;
     this.#hooks = hooks;
     this.#hasher = hasher;
     this.#resume = resume;
     this.#robots = robots;
     this.#dedupe = cfg.dedupe && hasher !== null ? new Deduper(hasher) : null;
-    this.gate = wantsGate(cfg)
+    this.gate = wantsGate(cfg) || remote !== undefined
       ? new HostGate(
           {
             concurrency: cfg.concurrency,
@@ -66,6 +73,7 @@ export class Politeness {
             waitingRoom: waitingRoomSize(cfg.concurrency),
             maxPauseMs: cfg.retryMaxDelayMs,
             defaultPauseMs: Math.max(cfg.retryDelayMs, 1),
+            ...(remote === undefined ? {} : { remote }),
           },
           {
             launch: hooks.launch,
@@ -77,12 +85,20 @@ export class Politeness {
       : null;
   }
 
-  /** Reads the resume file (cutting a torn tail) and loads the hasher before the crawl starts. */
-  static async create(cfg: CrawlConfig, hooks: PoliteHooks, robots: Omit<RobotsOptions, 'timeoutMs' | 'maxConcurrent'>): Promise<Politeness> {
+  /**
+   * Reads the resume file (cutting a torn tail) and loads the hasher before the crawl starts.
+   * `remote`: start limits kept in another process (sweep work's Redis rates); it builds the gate.
+   */
+  static async create(
+    cfg: CrawlConfig,
+    hooks: PoliteHooks,
+    robots: Omit<RobotsOptions, 'timeoutMs' | 'maxConcurrent'>,
+    remote?: RemoteLimits,
+  ): Promise<Politeness> {
     const hasher = cfg.dedupe || cfg.shard !== null ? await loadHasher() : null;
     const resume = cfg.resume === null ? null : await scanResume(cfg.resume);
     const cache = cfg.robots ? new RobotsCache({ ...robots, timeoutMs: cfg.timeoutMs, maxConcurrent: cfg.concurrency }) : null;
-    return new Politeness(cfg, hooks, hasher, resume, cache);
+    return new Politeness(cfg, hooks, hasher, resume, cache, remote);
   }
 
   /** Where the pool hands each job. Returns false when crawl.ts should go on as without options. */

@@ -6,6 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import { Agent, type Dispatcher } from 'undici';
 import type { CrawlConfig } from './config.js';
 import { DeadlineQueue } from './deadlines.js';
+import type { ErrorCode } from './errors.js';
 import { UrlTask, type FetchSettings } from './fetcher.js';
 import { readJobs, totalInputBytes, type InputProgress, type Job } from './input.js';
 import { taggingConnector } from './keepalive.js';
@@ -120,16 +121,19 @@ export async function crawl(cfg: CrawlConfig, io: CrawlIo = { stdin: process.std
           pool.release();
         },
         launch: (job) => new UrlTask(job as Job & { target: Target }, settings, onTaskDone).start(),
-        refuse(job, reason) {
-          sink.write(unfetchedRecord(job, 'robots_disallowed', reason));
-          stats.record(false, null, 'robots_disallowed', 0, 0, NaN);
-          pool.release();
-        },
+        refuse: (job, reason) => unfetched(job, 'robots_disallowed', reason),
         resume: () => pool.pump(),
       },
       { dispatcher: agent, headers: cfg.headers as Record<string, string> },
     );
   }
+
+  /** A line that ends without a request: its record, its count, and its pool slot back. */
+  const unfetched = (job: Job, code: ErrorCode, message: string): void => {
+    sink.write(unfetchedRecord(job, code, message));
+    stats.record(false, null, code, 0, 0, NaN);
+    pool.release();
+  };
 
   const onTaskDone = (task: UrlTask): void => {
     sink.write(taskRecord(task));
@@ -149,9 +153,7 @@ export async function crawl(cfg: CrawlConfig, io: CrawlIo = { stdin: process.std
     start(job) {
       if (polite !== null && polite.front(job)) return;
       if (job.target === null) {
-        sink.write(unfetchedRecord(job, 'invalid_url', job.invalid ?? 'invalid URL'));
-        stats.record(false, null, 'invalid_url', 0, 0, NaN);
-        pool.release();
+        unfetched(job, 'invalid_url', job.invalid ?? 'invalid URL');
         return;
       }
       new UrlTask(job as Job & { target: Target }, settings, onTaskDone).start();
@@ -165,11 +167,7 @@ export async function crawl(cfg: CrawlConfig, io: CrawlIo = { stdin: process.std
   /** Jobs the gate holds but never started get an `aborted` record (a resumed run redoes them). */
   const abortParked = (): void => {
     if (gate === null) return;
-    for (const job of gate.drainParked()) {
-      sink.write(unfetchedRecord(job, 'aborted', 'stopped before it was sent'));
-      stats.record(false, null, 'aborted', 0, 0, NaN);
-      pool.release();
-    }
+    for (const job of gate.drainParked()) unfetched(job, 'aborted', 'stopped before it was sent');
   };
   const abortInFlight = (): void => {
     if (shutdown.signal.aborted) return;

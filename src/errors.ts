@@ -16,21 +16,6 @@ export type ErrorCode =
   | 'network'
   | 'robots_disallowed';
 
-export const ERROR_CODES: readonly ErrorCode[] = [
-  'invalid_url',
-  'timeout',
-  'dns',
-  'connect_refused',
-  'connection_reset',
-  'tls',
-  'body_too_large',
-  'too_many_redirects',
-  'bad_redirect',
-  'http_status',
-  'aborted',
-  'network',
-  'robots_disallowed',
-];
 
 /** A failure of one URL, carried as a value into its record. */
 export class CrawlError extends Error {

@@ -63,13 +63,6 @@ export class Pool<J> {
     this.pump();
   }
 
-  /** Jobs read but never started (after stop()), for the caller to account for. */
-  takeUnstarted(): J[] {
-    const rest = this.#batch.slice(this.#index);
-    this.#batch = [];
-    this.#index = 0;
-    return rest;
-  }
 
   pump(): void {
     // Jobs may finish synchronously inside start(); loop instead of recursing.

@@ -3,7 +3,7 @@
 
 import { setMaxListeners } from 'node:events';
 import { writeFile } from 'node:fs/promises';
-import { Agent, type Dispatcher } from 'undici';
+import type { Agent as UndiciAgent, Dispatcher } from 'undici';
 import type { CrawlConfig } from './config.js';
 import { DeadlineQueue } from './deadlines.js';
 import type { ErrorCode } from './errors.js';
@@ -15,12 +15,12 @@ import { RecordSink } from './output.js';
 import { Pool } from './pool.js';
 import { startProgress, type ProgressHandle } from './progress.js';
 import { skippedRecord, taskRecord, unfetchedRecord } from './record.js';
-import { buildDispatcher, needsNetworkDispatcher } from './polite/network.js';
 import type { Politeness } from './polite/politeness.js';
-import { waitingRoomSize, wantsPoliteness } from './polite/wants.js';
+import { needsNetworkDispatcher, waitingRoomSize, wantsPoliteness } from './polite/wants.js';
 import { formatSummary, summaryJson } from './report.js';
 import { Stats, type StatsSnapshot } from './stats.js';
 import type { Target } from './target.js';
+import { Agent } from './undici-core.js';
 
 
 export interface CrawlResult {
@@ -47,7 +47,7 @@ export interface CrawlSources {
   sink?: RecordWriter;
 }
 
-export function createAgent(cfg: CrawlConfig): Agent {
+export function createAgent(cfg: CrawlConfig): UndiciAgent {
   const options = agentOptions(cfg);
   // undici's connector, tagging errors of reused sockets (see keepalive.ts). The proxy and
   // --http2/--cacert dispatchers (polite/network.ts) keep undici's plain connector.
@@ -55,7 +55,7 @@ export function createAgent(cfg: CrawlConfig): Agent {
   return new Agent({ ...options, connect: taggingConnector({ ...tls, maxCachedSessions: 100 }) });
 }
 
-export function agentOptions(cfg: CrawlConfig): Agent.Options {
+export function agentOptions(cfg: CrawlConfig): UndiciAgent.Options {
   return {
     // At least as many sockets per origin as requests in flight, so a one-host list reaches
     // full concurrency; keep-alive reuses them.
@@ -101,7 +101,9 @@ export async function crawl(cfg: CrawlConfig, io: CrawlIo = { stdin: process.std
     done: false,
   };
   const stats = new Stats();
-  const agent: Dispatcher = needsNetworkDispatcher(cfg) ? buildDispatcher(cfg, agentOptions(cfg)) : createAgent(cfg);
+  const agent: Dispatcher = needsNetworkDispatcher(cfg)
+    ? (await import('./polite/network.js')).buildDispatcher(cfg, agentOptions(cfg))
+    : createAgent(cfg);
   // --resume reads the previous records (and cuts a torn tail) before the file is appended to.
   const polite: Politeness | null = wantsPoliteness(cfg) ? await createPoliteness() : null;
   const sink: RecordWriter = sources.sink ?? new RecordSink(cfg.resume ?? cfg.output, cfg.resume !== null);

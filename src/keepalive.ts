@@ -7,13 +7,14 @@
 // always carry (a raw ECONNRESET has none). The connector below tags each connection's errors
 // instead: one listener per connection, nothing per request.
 
-import { buildConnector } from 'undici';
+import type { buildConnector as BuildConnector } from 'undici';
+import { buildConnector } from './undici-core.js';
 
 const REUSED = Symbol('sweep.reusedSocket');
 const STALE_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
 
 /** undici's connector, with each socket's errors tagged when the socket had already read a response. */
-export function taggingConnector(options: buildConnector.BuildOptions): buildConnector.connector {
+export function taggingConnector(options: BuildConnector.BuildOptions): BuildConnector.connector {
   const connect = buildConnector(options);
   return (opts, callback) => {
     connect(opts, (err, socket) => {

@@ -1,28 +1,13 @@
 // The dispatcher when a network option is in play: --proxy (undici ProxyAgent), the standard
 // HTTP_PROXY / HTTPS_PROXY / NO_PROXY variables (undici EnvHttpProxyAgent), --http2 (allowH2:
 // HTTP/2 when the server offers it over TLS) and --cacert (extra trusted CAs for internal hosts).
-// Without any of them crawl.ts builds its plain Agent exactly as before.
+// Without any of them crawl.ts builds its plain Agent and never loads this file (nor undici's
+// index, ~70 ms of start-up): wants.ts says whether it is needed.
 
 import { rootCertificates } from 'node:tls';
 import { Agent, EnvHttpProxyAgent, ProxyAgent, type Dispatcher } from 'undici';
 import { readCa } from './options.js';
-
-export interface NetworkOptions {
-  readonly proxy: string | null;
-  readonly http2: boolean;
-  readonly cacert: string | null;
-  readonly insecure: boolean;
-}
-
-const PROXY_VARS = ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy'] as const;
-
-export function envProxySet(env: NodeJS.ProcessEnv = process.env): boolean {
-  return PROXY_VARS.some((name) => (env[name] ?? '') !== '');
-}
-
-export function needsNetworkDispatcher(o: NetworkOptions, env: NodeJS.ProcessEnv = process.env): boolean {
-  return o.proxy !== null || o.http2 || o.cacert !== null || envProxySet(env);
-}
+import { envProxySet, type NetworkOptions } from './wants.js';
 
 // undici's ProxyAgent adds a `host` header to the headers object it is given, in place. The
 // fetcher shares one frozen headers object between all requests, so the proxy dispatchers get

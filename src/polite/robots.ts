@@ -8,6 +8,9 @@
 //                  "unreachable": everything on that origin is disallowed for this run
 
 import type { Dispatcher } from 'undici';
+// undici's index adds request() to every dispatcher. sweep's own Agent is loaded by file
+// (src/undici-core.ts), so this module, loaded only with --robots, loads the index for it.
+import 'undici';
 import robotsParserModule from 'robots-parser';
 import type { Job } from '../input.js';
 import type { HostRules } from './host-gate.js';

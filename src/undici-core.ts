@@ -1,0 +1,14 @@
+// undici's Agent and connector, required by file instead of through undici's index. The index
+// loads all of undici (fetch, WebSocket, cache, mock, ...): ~70 ms of a crawl's start-up, for
+// two classes. undici 7 has no "exports" map, so these paths are public to require; they are
+// pinned by the ^7 range, and every crawl test goes through them.
+// The same files are what the index re-exports, so classes are identical when both are loaded
+// (polite/network.ts loads the index for its proxy agents).
+
+import { createRequire } from 'node:module';
+import type * as Undici from 'undici';
+
+const require = createRequire(import.meta.url);
+
+export const Agent = require('undici/lib/dispatcher/agent.js') as typeof Undici.Agent;
+export const buildConnector = require('undici/lib/core/connect.js') as typeof Undici.buildConnector;

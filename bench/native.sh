@@ -7,9 +7,15 @@
 # and wget2 alternately (A B A B A B) and prints medians and the budget of issue #4. It installs
 # nothing: a missing tool is named together with the apt command that provides it.
 #
+# A third client runs in the same alternation in the throughput and delay scenarios:
+# bench/bare-undici.mjs, Node with undici's Agent and nothing else (no records, no stats, no
+# timeouts). It is the floor of sweep's stack on this machine: the budget table shows its
+# figure next to sweep's, so a miss can be read as sweep's overhead or the runtime's.
+#
 # Environment:
 #   REPEATS=3        runs per tool per scenario (alternating)
 #   SCENARIOS="throughput memory delay startup"   which parts to run
+#   BARE=0           leave the bare undici loop out of the alternation
 #   BASELINE=path    another build's bin/sweep.js: also run it in the alternation (A B C ...) and
 #                    print sweep/baseline ratios; how hot-path changes are measured
 #   KEEP_TMP=1       keep the temp dir (lists, records, nginx logs)
@@ -26,6 +32,7 @@ SWEEP_BIN=${SWEEP_BIN:-$REPO/bin/sweep.js}
 REPEATS=${REPEATS:-3}
 SCENARIOS=${SCENARIOS:-"throughput memory delay startup"}
 BASELINE=${BASELINE:-}
+BARE=${BARE:-1}
 CONC=64
 N_SMALL=100000
 N_LARGE=1000000
@@ -123,6 +130,7 @@ run() {
     sweep) cmd=(node "$SWEEP_BIN" -c "$conc" -q --no-progress -o "$out" "$list") ;;
     baseline) cmd=(node "$BASELINE" -c "$conc" -q --no-progress -o "$out" "$list") ;;
     wget2) cmd=(wget2 -q "--max-threads=$conc" -i "$list" -O /dev/null) ;;
+    bare) cmd=(node "$REPO/bench/bare-undici.mjs" "$list" "$conc") ;;
   esac
   rm -f "$out"
   before=$(served)
@@ -138,7 +146,7 @@ run() {
   local got=$((after - before - 1))
   if ((rc != 0)); then echo "bench:native: $tool exited $rc" >&2; FAILED=1; fi
   if ((got != n)); then echo "bench:native: $tool: nginx served $got requests, expected $n" >&2; FAILED=1; fi
-  if [[ $tool != wget2 ]]; then
+  if [[ $tool == sweep || $tool == baseline ]]; then
     local lines ok
     lines=$(wc -l <"$out")
     ok=$(grep -c '"ok":true' "$out" || true)
@@ -179,7 +187,14 @@ scenario() { # name n list conc peer...
     echo "ratio sweep/$other: requests/s $(ratio "$(med sweep rps)" "$(med "$other" rps)")," \
       "CPU per request $(ratio "$(med sweep us_per_req)" "$(med "$other" us_per_req)"), peak RSS $(ratio "$(med sweep rss_mb)" "$(med "$other" rss_mb)")"
   done
+  if [[ " $* " == *" bare "* ]]; then
+    echo "ratio bare/wget2: requests/s $(ratio "$(med bare rps)" "$(med wget2 rps)")," \
+      "CPU per request $(ratio "$(med bare us_per_req)" "$(med wget2 us_per_req)")"
+  fi
 }
+
+# The peers of the throughput and delay scenarios: wget2, and the bare undici loop unless BARE=0.
+peers() { echo wget2; if [[ $BARE == 1 ]]; then echo bare; fi; }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
 
@@ -192,11 +207,12 @@ for s in $SCENARIOS; do
       echo
       echo "== throughput: $N_SMALL distinct URLs, $CONC in flight, $REPEATS runs each, alternating"
       make_list "$N_SMALL" /p/ "$TMP/list-small.txt"
-      scenario throughput "$N_SMALL" "$TMP/list-small.txt" "$CONC" wget2
+      scenario throughput "$N_SMALL" "$TMP/list-small.txt" "$CONC" $(peers)
       FIG[rps_ratio]=$(ratio "$(med sweep rps)" "$(med wget2 rps)")
       FIG[sweep_rps]=$(med sweep rps) FIG[wget2_rps]=$(med wget2 rps)
       FIG[cpu_us]=$(med sweep us_per_req) FIG[wget2_cpu_us]=$(med wget2 us_per_req)
       FIG[rss_small]=$(med sweep rss_mb)
+      if [[ $BARE == 1 ]]; then FIG[bare_rps_ratio]=$(ratio "$(med bare rps)" "$(med wget2 rps)") FIG[bare_cpu_us]=$(med bare us_per_req); fi
       rm -f "$TMP/list-small.txt"
       ;;
     memory)
@@ -211,8 +227,9 @@ for s in $SCENARIOS; do
       echo
       echo "== delay: $N_DELAY URLs x 100 ms, $C_DELAY in flight (ideal $((N_DELAY / C_DELAY * 100)) ms), $REPEATS runs each, alternating"
       make_list "$N_DELAY" /d/ "$TMP/list-delay.txt"
-      scenario delay "$N_DELAY" "$TMP/list-delay.txt" "$C_DELAY" wget2
+      scenario delay "$N_DELAY" "$TMP/list-delay.txt" "$C_DELAY" $(peers)
       FIG[delay_wall]=$(med sweep wall) FIG[wget2_delay_wall]=$(med wget2 wall)
+      if [[ $BARE == 1 ]]; then FIG[bare_delay_wall]=$(med bare wall); fi
       ;;
     startup)
       echo
@@ -252,14 +269,14 @@ row() { # label bound-text measured op limit reference
 rss_ratio=""
 [[ -n ${FIG[rss_small]:-} && -n ${FIG[rss_large]:-} ]] && rss_ratio=$(ratio "${FIG[rss_large]}" "${FIG[rss_small]}")
 row "sweep/wget2 requests/s, $N_SMALL URLs, $CONC in flight" ">= 0.80" "${FIG[rps_ratio]:-}" ">=" 0.80 \
-  "$(printf 'sweep %.0f/s, wget2 %.0f/s' "${FIG[sweep_rps]:-0}" "${FIG[wget2_rps]:-0}")" '%.3f'
+  "$(printf 'sweep %.0f/s, wget2 %.0f/s%s' "${FIG[sweep_rps]:-0}" "${FIG[wget2_rps]:-0}" "${FIG[bare_rps_ratio]:+; bare undici loop/wget2 ${FIG[bare_rps_ratio]}}")" '%.3f'
 row "CPU per request, sweep (user+sys)" "<= 60 us" "${FIG[cpu_us]:-}" "<=" 60 \
-  "$(printf 'wget2 %.1f us' "${FIG[wget2_cpu_us]:-0}")" '%.1f us'
+  "$(printf 'wget2 %.1f us%s' "${FIG[wget2_cpu_us]:-0}" "${FIG[bare_cpu_us]:+, bare undici loop ${FIG[bare_cpu_us]} us}")" '%.1f us'
 row "peak RSS, $N_LARGE vs $N_SMALL URLs" "<= 1.15x" "$rss_ratio" "<=" 1.15 \
   "$(printf '%.1f MB vs %.1f MB' "${FIG[rss_large]:-0}" "${FIG[rss_small]:-0}")" '%.3fx'
 row "peak RSS, $N_LARGE URLs" "<= 160 MB" "${FIG[rss_large]:-}" "<=" 160 "" '%.1f MB'
 row "$N_DELAY URLs x 100 ms at -c $C_DELAY, wall" "<= 1.25 s" "${FIG[delay_wall]:-}" "<=" 1.25 \
-  "$(printf 'wget2 %.3f s, ideal 1.0 s' "${FIG[wget2_delay_wall]:-0}")" '%.3f s'
+  "$(printf 'wget2 %.3f s%s, ideal 1.0 s' "${FIG[wget2_delay_wall]:-0}" "${FIG[bare_delay_wall]:+, bare undici loop ${FIG[bare_delay_wall]} s}")" '%.3f s'
 row "sweep --version, wall" "<= 120 ms" "${FIG[version_ms]:-}" "<=" 120 \
   "$(printf 'node -e 0 %.1f ms' "${FIG[node_ms]:-0}")" '%.1f ms'
 if ((FAILED)); then echo "bench:native: some bound missed or some run misbehaved (see above)"; exit 1; fi

@@ -1,0 +1,61 @@
+// The floor of sweep's stack: Node plus undici's Agent and nothing else. It keeps C requests
+// in flight with Agent.dispatch and a do-nothing handler, reads no stream, writes no record,
+// keeps no statistics, has no timeout and no retry. bench/native.sh runs it next to sweep and
+// wget2 so that each run shows how much of the gap to the C peer is sweep's and how much is
+// the runtime's.
+// Usage: node bench/bare-undici.mjs LIST CONCURRENCY      (exit 1 if any request failed)
+
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+// The same undici files sweep loads (src/undici-core.ts), not the whole index.
+const Agent = createRequire(import.meta.url)('undici/lib/dispatcher/agent.js');
+
+const [list, concArg] = process.argv.slice(2);
+const urls = readFileSync(list, 'latin1').split('\n').filter((line) => line !== '');
+const concurrency = Number(concArg);
+const agent = new Agent({ connections: concurrency, pipelining: 1 });
+
+let next = 0;
+let done = 0;
+let failed = 0;
+
+function start() {
+  const url = new URL(urls[next++]);
+  agent.dispatch(
+    { origin: url.origin, path: url.pathname, method: 'GET', headers: {} },
+    {
+      status: 0,
+      onConnect() {},
+      onHeaders(status) {
+        this.status = status;
+        return true;
+      },
+      onData() {
+        return true;
+      },
+      onComplete() {
+        if (this.status < 200 || this.status > 299) failed++;
+        finish();
+      },
+      onError() {
+        failed++;
+        finish();
+      },
+    },
+  );
+}
+
+function finish() {
+  done++;
+  if (next < urls.length) start();
+  else if (done === urls.length) {
+    if (failed > 0) {
+      process.stderr.write(`bare-undici: ${failed} of ${urls.length} requests failed\n`);
+      process.exitCode = 1;
+    }
+    void agent.destroy();
+  }
+}
+
+for (let i = 0; i < Math.min(concurrency, urls.length); i++) start();

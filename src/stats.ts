@@ -76,7 +76,9 @@ export class Stats {
     const h = this.#latencyUs;
     const elapsedMs = this.elapsedMs;
     const timed = h.totalCount > 0;
-    const pct = (p: number): number => (timed ? round2(h.getValueAtPercentile(p) / 1000) : 0);
+    // A percentile is its bucket's highest equivalent value, which can pass the exact max that
+    // is printed beside it (one 9.97 ms request read "p50 9.98 max 9.97"): capped at the max.
+    const pct = (p: number): number => (timed ? round2(Math.min(h.getValueAtPercentile(p), h.maxValue) / 1000) : 0);
     return {
       linesRead: input.linesRead,
       skipped: input.skipped,

@@ -15,6 +15,15 @@ describe('stats', () => {
     expect(snap.latencyBuckets.reduce((n, [, c]) => n + c, 0)).toBe(1000);
   });
 
+  it('no percentile is printed above the max', () => {
+    const s = new Stats();
+    s.record(true, 200, null, 1, 10, 9.97);
+    const { p50, p99, max } = s.snapshot({ linesRead: 1, skipped: 0 }, 1).latencyMs;
+    expect(max).toBe(9.97);
+    expect(p50).toBe(max);
+    expect(p99).toBe(max);
+  });
+
   it('latency buckets split min..max into ten equal ranges and count each value once', () => {
     const s = new Stats();
     for (let i = 1; i <= 1000; i++) s.record(true, 200, null, 1, 10, 100 + i / 10);

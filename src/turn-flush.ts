@@ -1,6 +1,7 @@
 // "Write it out at the end of this event-loop turn": however many records finish in one turn,
-// they leave in one batch (one write() or one Redis call), and none waits longer than the turn.
-// Shared by the record sink (output.ts) and the Redis worker's completer.
+// they leave in one batch (one Redis call), and none waits longer than the turn. Used by the
+// Redis worker's completer; the record sink (output.ts) batches on a 25 ms timer instead, since
+// a write per turn cost it 6% of throughput.
 
 export class TurnFlush {
   #scheduled = false;

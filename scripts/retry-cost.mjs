@@ -6,7 +6,7 @@
 
 import pRetry from 'p-retry';
 import { buildConfig } from '../dist/config.js';
-import { createAgent } from '../dist/crawl.js';
+import { createAgent } from '../dist/net/dispatcher.js';
 import { DeadlineQueue } from '../dist/deadlines.js';
 import { UrlTask } from '../dist/fetcher.js';
 import { makeJob } from '../dist/input.js';

@@ -45,6 +45,7 @@ export function buildProgram(): Command {
     .option('-A, --user-agent <ua>', 'User-Agent header', DEFAULTS.userAgent)
     .option('--max-body <bytes>', 'larger bodies stop being read: error body_too_large', arg(parse.positive), DEFAULTS.maxBody)
     .option('--max-redirects <n>', 'redirects to follow; 0 reports the 3xx as is', arg(parse.nonNegative), DEFAULTS.maxRedirects)
+    .option('--location-trusted', 'send -H Authorization, Cookie and Proxy-Authorization to redirect targets on other origins too')
     .option('-o, --output <file>', 'write records to this file instead of stdout')
     .option('--summary-json <file>', 'also write the summary as JSON')
     .option('--progress', 'show the progress bar (default: when stderr is a TTY)')
@@ -73,7 +74,8 @@ export function buildProgram(): Command {
       const { crawl } = await import('./crawl.js');
       const { tuneHeapForStreaming } = await import('./heap.js');
       tuneHeapForStreaming();
-      const result = await crawl(cfg);
+      const { withProcessSignals } = await import('./run/interrupts.js');
+      const result = await withProcessSignals((interrupts) => crawl(cfg, undefined, { interrupts }));
       process.exitCode = result.exitCode;
       if (opts.failOn !== undefined && result.exitCode === 0) {
         // After the records and the summary are out: a gate is a verdict on a complete run.

@@ -5,7 +5,8 @@
 import { UsageError } from './errors.js';
 import { VERSION } from './version.js';
 import { parseShard, type ShardSpec } from './polite/shard.js';
-import { checkResumeFile, parseProxy, readCa } from './polite/options.js';
+import { checkResumeFile } from './polite/options.js';
+import { parseProxy, readCa } from './net/options.js';
 
 export interface CrawlConfig {
   readonly inputs: readonly string[];
@@ -40,6 +41,8 @@ export interface CrawlConfig {
   readonly proxy: string | null;
   readonly http2: boolean;
   readonly cacert: string | null;
+  /** -H credential headers follow redirects to other origins too (curl's --location-trusted). */
+  readonly locationTrusted: boolean;
 }
 
 export const DEFAULTS = {
@@ -138,6 +141,7 @@ export interface RawCrawlOptions {
   proxy?: string;
   http2?: boolean;
   cacert?: string;
+  locationTrusted?: boolean;
 }
 
 export function buildConfig(inputs: readonly string[], o: RawCrawlOptions): CrawlConfig {
@@ -179,5 +183,6 @@ export function buildConfig(inputs: readonly string[], o: RawCrawlOptions): Craw
     proxy: o.proxy ?? null,
     http2: o.http2 ?? false,
     cacert: o.cacert ?? null,
+    locationTrusted: o.locationTrusted ?? false,
   });
 }

@@ -37,7 +37,8 @@ export async function demo(opts: { count: number }): Promise<number> {
         `  (mixed latencies, 503-then-200 routes, redirects, 404s and a few that hang until the 1 s timeout)\n`,
     );
     const cfg = buildConfig([list], { output: records, timeout: 1000, retries: 2, retryDelay: 100 });
-    const result = await crawl(cfg);
+    const { withProcessSignals } = await import('./run/interrupts.js');
+    const result = await withProcessSignals((interrupts) => crawl(cfg, undefined, { interrupts }));
     process.stderr.write(`Records: ${records}\n  try: jq -c 'select(.ok | not)' ${records} | head\n`);
     if (result.exitCode !== 0) return result.exitCode;
     return await latencyTable(testbed);
@@ -52,12 +53,14 @@ export async function demo(opts: { count: number }): Promise<number> {
  * `npm start` stays under ~30 s; `sweep bench` repeats runs and adds the throughput scenario.
  */
 async function latencyTable(testbed: TestbedThread): Promise<number> {
-  const { latencyScenario, Interrupted } = await import('./bench/scenarios.js');
+  const { latencyScenario, Interrupted, benchInterrupts } = await import('./bench/scenarios.js');
+  const { forwardProcessSignals } = await import('./run/interrupts.js');
   const { makeReport, BENCH_DEFAULTS } = await import('./bench/index.js');
   const { formatBenchText } = await import('./bench/format.js');
   const sizes = BENCH_DEFAULTS.sizes;
   process.stderr.write(`\nsweep demo: sequential vs pooled, N URLs answering after 100 ms, N = ${sizes.join(', ')} (about 20 s)\n`);
   const cfg = buildConfig([], {});
+  const stopForwarding = forwardProcessSignals(benchInterrupts);
   try {
     const latency = await latencyScenario(testbed, cfg, { sizes, delayMs: 100, runs: 1, warmup: true }, () => {});
     const settings = { runs: 1, warmup: true, delayMs: 100, sizes, count: null, concurrency: cfg.concurrency, baselineSample: null, timeoutMs: cfg.timeoutMs };
@@ -67,5 +70,7 @@ async function latencyTable(testbed: TestbedThread): Promise<number> {
   } catch (err) {
     if (err instanceof Interrupted) return err.exitCode;
     throw err;
+  } finally {
+    stopForwarding();
   }
 }

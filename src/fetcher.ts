@@ -6,6 +6,7 @@
 // (the DeadlineQueue sweeps all deadlines on one coarse interval) and never enters p-retry or a
 // Promise: p-retry takes over only after a first attempt failed in a retryable way.
 
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
 import { CrawlError, toErrorCode, toErrorMessage } from './errors.js';
 import type { DeadlineQueue, Expirable } from './deadlines.js';
@@ -29,6 +30,8 @@ export interface FetchSettings {
   method: string;
   /** Shared by every request; never mutated. */
   headers: Record<string, string>;
+  /** `headers` without the credential headers, for hops to another origin (run/secrets.ts). */
+  crossOriginHeaders: Record<string, string>;
   timeoutMs: number;
   retries: number;
   backoff: BackoffPolicy;
@@ -65,7 +68,10 @@ export class UrlTask implements Expirable {
   readonly #onDone: (task: UrlTask) => void;
   #origin = '';
   #path = '';
+  /** The headers of the hop in flight. */
   #headers: Record<string, string>;
+  /** The headers for the URL's own origin: -H plus the URL's credentials. */
+  readonly #ownHeaders: Record<string, string>;
   #abort: AbortFn | null = null;
   #attemptStart = 0;
   #timedOut = false;
@@ -80,7 +86,8 @@ export class UrlTask implements Expirable {
     this.job = job;
     this.#settings = settings;
     this.#onDone = onDone;
-    this.#headers = job.target.auth === null ? settings.headers : { ...settings.headers, authorization: job.target.auth };
+    this.#ownHeaders = job.target.auth === null ? settings.headers : { ...settings.headers, authorization: job.target.auth };
+    this.#headers = this.#ownHeaders;
   }
 
   start(): void {
@@ -97,6 +104,7 @@ export class UrlTask implements Expirable {
     this.finalUrl = null;
     this.#origin = target.origin;
     this.#path = target.path;
+    this.#headers = this.#ownHeaders;
     this.#timedOut = false;
     this.#staleResends = 0;
     this.#attemptStart = performance.now();
@@ -153,7 +161,7 @@ export class UrlTask implements Expirable {
       await pRetry(
         async () => {
           const retryAfterMs = this.#retryAfter === null ? null : parseRetryAfter(this.#retryAfter);
-          await sleep(backoffDelay(this.attempts, s.backoff, retryAfterMs), s.signal);
+          await sleep(backoffDelay(this.attempts, s.backoff, retryAfterMs), undefined, { signal: s.signal });
           const again = await new Promise<boolean>((resolve) => {
             this.#settle = resolve;
             this.#startAttempt();
@@ -196,10 +204,9 @@ export class UrlTask implements Expirable {
       this.#attemptDone(new CrawlError('bad_redirect', `redirect refused: ${target}`));
       return;
     }
-    // Credentials go only to the origin the user named them for.
-    if (target.origin !== this.job.target!.origin && this.#headers !== this.#settings.headers) {
-      this.#headers = this.#settings.headers;
-    }
+    // Credentials (from the URL, or -H Authorization / Cookie / Proxy-Authorization) go only to
+    // the origin the user named them for, on every hop; --location-trusted lifts the -H part.
+    this.#headers = target.origin === this.job.target!.origin ? this.#ownHeaders : this.#settings.crossOriginHeaders;
     this.redirects++;
     next.hash = '';
     this.finalUrl = next.href;
@@ -285,22 +292,4 @@ function headerValue(raw: Buffer[] | string[] | null, name: string): string | nu
     if (key.length === name.length && key.toString().toLowerCase() === name) return raw[i + 1]!.toString();
   }
   return null;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }

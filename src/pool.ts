@@ -1,5 +1,9 @@
-// A semaphore over a batched async source: starts a job only when a slot is free and the
-// sink is not backed up, and pulls the next batch of input only when the current one is used up.
+// A semaphore over job sources: starts a job only when a slot is free and the sink is not
+// backed up. Two kinds of source feed it: a batched async one (the input lists, a Redis
+// consumer group), pulled only when the current batch is used up, and an optional synchronous
+// frontier that grows while the run goes on (links found in fetched pages). The run is done when
+// the input is exhausted, the frontier is empty and nothing is in flight: a job in flight may
+// still add to the frontier, so that last condition is what makes "done" safe.
 // Jobs report completion by calling release(), so the success path creates no Promise per job.
 
 export interface PoolHooks<J> {
@@ -9,10 +13,19 @@ export interface PoolHooks<J> {
   paused(): boolean;
 }
 
+/** A source that can grow during the run; read synchronously, one job at a time. */
+export interface Frontier<J> {
+  /** The next job, or undefined when none is waiting now. */
+  shift(): J | undefined;
+  /** Jobs waiting now. */
+  readonly size: number;
+}
+
 export class Pool<J> {
   readonly #source: AsyncIterator<J[]>;
   readonly #limit: number;
   readonly #hooks: PoolHooks<J>;
+  readonly #frontier: Frontier<J> | null;
   #batch: J[] = [];
   #index = 0;
   #active = 0;
@@ -30,22 +43,23 @@ export class Pool<J> {
     this.pump();
   };
 
-  constructor(source: AsyncIterable<J[]>, limit: number, hooks: PoolHooks<J>) {
+  constructor(source: AsyncIterable<J[]>, limit: number, hooks: PoolHooks<J>, frontier: Frontier<J> | null = null) {
     this.#source = source[Symbol.asyncIterator]();
     this.#limit = limit;
     this.#hooks = hooks;
+    this.#frontier = frontier;
   }
 
   get activeCount(): number {
     return this.#active;
   }
 
-  /** Jobs read from the input but not started yet. */
+  /** Jobs read from the input (or waiting in the frontier) but not started yet. */
   get pendingCount(): number {
-    return this.#batch.length - this.#index;
+    return this.#batch.length - this.#index + (this.#frontier?.size ?? 0);
   }
 
-  /** Resolves when the input is exhausted (or stopped) and every started job is done. */
+  /** Resolves when the input is exhausted and the frontier empty (or stopped) and every started job is done. */
   run(): Promise<void> {
     const finished = new Promise<void>((resolve, reject) => {
       this.#resolve = resolve;
@@ -76,7 +90,7 @@ export class Pool<J> {
       this.#fill();
     } while (this.#again);
     this.#pumping = false;
-    if (this.#active === 0 && (this.#stopped || (this.#exhausted && this.#index >= this.#batch.length))) {
+    if (this.#active === 0 && (this.#stopped || (this.#exhausted && this.#index >= this.#batch.length && (this.#frontier?.size ?? 0) === 0))) {
       if (this.#failure !== null) this.#reject(this.#failure.err);
       else this.#resolve();
     }
@@ -91,8 +105,13 @@ export class Pool<J> {
         hooks.start(job);
         continue;
       }
+      // Input first (seeds are depth 0: breadth first), then what the run discovered; the
+      // next batch is asked for meanwhile, so a slow pipe does not hold the frontier back.
       if (!this.#exhausted && !this.#pulling) this.#pull();
-      return;
+      const next = this.#frontier?.shift();
+      if (next === undefined) return;
+      this.#active++;
+      hooks.start(next);
     }
   }
 

@@ -1,4 +1,4 @@
-// The progress bar: cli-progress on stderr, only when asked for (auto: stderr is a TTY).
+// The progress bar: cli-progress on the run's stderr stream, only when asked for (auto: it is a TTY).
 // The crawl never draws; a timer samples its counters, as autocannon's tracker does.
 
 import type { InputProgress } from './input.js';
@@ -10,11 +10,11 @@ export interface ProgressHandle {
 
 const REDRAW_MS = 200;
 
-export async function startProgress(stats: Stats, input: InputProgress): Promise<ProgressHandle> {
+export async function startProgress(stats: Stats, input: InputProgress, stream: NodeJS.WritableStream): Promise<ProgressHandle> {
   const { default: cliProgress } = await import('cli-progress');
   const bar = new cliProgress.SingleBar(
     {
-      stream: process.stderr,
+      stream: stream as NodeJS.WriteStream,
       format: ' {bar} {value}/{total} | {rate} req/s | ok {ok} failed {failed} | ETA {eta_formatted}',
       hideCursor: true,
       clearOnComplete: false,

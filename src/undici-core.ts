@@ -3,7 +3,7 @@
 // two classes. undici 7 has no "exports" map, so these paths are public to require; they are
 // pinned by the ^7 range, and every crawl test goes through them.
 // The same files are what the index re-exports, so classes are identical when both are loaded
-// (polite/network.ts loads the index for its proxy agents).
+// (net/proxy-h2-ca.ts loads the index for its proxy agents).
 
 import { createRequire } from 'node:module';
 import type * as Undici from 'undici';

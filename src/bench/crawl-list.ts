@@ -4,6 +4,7 @@
 import type { CrawlConfig } from '../config.js';
 import { crawl, type RecordWriter } from '../crawl.js';
 import { makeJob, type InputProgress, type Job } from '../input.js';
+import type { Interrupts } from '../run/interrupts.js';
 import type { StatsSnapshot } from '../stats.js';
 
 /** Takes records and drops them: the bench measures fetching, not the disk. */
@@ -44,11 +45,12 @@ export interface ListRun {
 }
 
 /** Crawls `urls` (or cfg.inputs when null) without summary, progress or record output. */
-export async function crawlList(cfg: CrawlConfig, urls: readonly string[] | null): Promise<ListRun> {
+export async function crawlList(cfg: CrawlConfig, urls: readonly string[] | null, interrupts?: Interrupts): Promise<ListRun> {
   const sink = new DiscardSink();
   const quiet: CrawlConfig = { ...cfg, quiet: true, progress: false, output: null, summaryJson: null };
   const cpu = process.cpuUsage();
-  const result = await crawl(quiet, { stdin: process.stdin, stderr: process.stderr }, urls === null ? { sink } : { sink, jobs: listJobs(urls) });
+  const sources = urls === null ? { sink } : { sink, jobs: listJobs(urls) };
+  const result = await crawl(quiet, { stdin: process.stdin, stderr: process.stderr }, interrupts === undefined ? sources : { ...sources, interrupts });
   const used = process.cpuUsage(cpu);
   return { snapshot: result.snapshot, records: sink.records, cpuMs: (used.user + used.system) / 1000, exitCode: result.exitCode };
 }

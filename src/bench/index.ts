@@ -15,7 +15,8 @@ export { BENCH_DEFAULTS } from './defaults.js';
 import { asBenchReport, compareReports, type Comparison } from './compare.js';
 import { formatBenchMarkdown, formatBenchText } from './format.js';
 import { BENCH_SCHEMA, round, type BenchReport, type FileScenario, type LatencyScenario, type ThroughputScenario } from './report-types.js';
-import { fileScenario, interruption, Interrupted, latencyScenario, throughputScenario } from './scenarios.js';
+import { exitCodeOf, forwardProcessSignals } from '../run/interrupts.js';
+import { benchInterrupts, fileScenario, interruption, Interrupted, latencyScenario, throughputScenario } from './scenarios.js';
 
 export interface BenchOptions {
   /** A URL list of real targets; null runs the embedded testbed scenarios. */
@@ -149,11 +150,9 @@ export async function bench(o: BenchOptions): Promise<number> {
     timeoutMs: o.timeoutMs,
   };
 
-  const onSignal = (signal: NodeJS.Signals): void => {
-    interruption.exitCode ||= signal === 'SIGINT' ? 130 : 143;
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const stopForwarding = forwardProcessSignals(benchInterrupts, (signal) => {
+    interruption.exitCode ||= exitCodeOf(signal);
+  });
   let report: BenchReport;
   try {
     if (o.file !== null) {
@@ -177,8 +176,7 @@ export async function bench(o: BenchOptions): Promise<number> {
     }
     throw err;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    stopForwarding();
   }
 
   const comparison: Comparison | null = previous === null ? null : compareReports(previous, report, o.maxRegression);

@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import type { CrawlConfig } from '../config.js';
 import type { TestbedThread } from '../testbed-thread.js';
 import type { StatsSnapshot } from '../stats.js';
+import { Interrupts } from '../run/interrupts.js';
 import { crawlList, type ListRun } from './crawl-list.js';
 import {
   round,
@@ -29,10 +30,14 @@ export class Interrupted extends Error {
 type Log = (line: string) => void;
 
 /**
- * Set by bench's own signal handlers. crawl() handles a signal that arrives during a run; this
- * catches one that arrives between runs, so the next run does not start.
+ * Set by bench's own signal handlers. A signal that arrives during a run stops that run (the
+ * handlers forward it to `benchInterrupts`, which every crawlList run listens to); this catches
+ * one that arrives between runs, so the next run does not start.
  */
 export const interruption = { exitCode: 0 };
+
+/** What stops the bench's runs: bench and demo forward SIGINT / SIGTERM here. */
+export const benchInterrupts = new Interrupts();
 
 function checkInterrupted(): void {
   if (interruption.exitCode !== 0) throw new Interrupted(interruption.exitCode);
@@ -48,7 +53,7 @@ const urlsFor = (base: string, route: string, n: number): string[] => {
 async function measured(tb: TestbedThread, cfg: CrawlConfig, urls: readonly string[]): Promise<ListRun & { maxInFlight: number }> {
   checkInterrupted();
   await tb.resetCounters();
-  const run = await crawlList(cfg, urls);
+  const run = await crawlList(cfg, urls, benchInterrupts);
   if (run.exitCode !== 0) throw new Interrupted(run.exitCode);
   const { maxInFlight } = await tb.counters();
   return { ...run, maxInFlight };

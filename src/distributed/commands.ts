@@ -11,7 +11,8 @@ type Arg = <T, P = T>(fn: (raw: string, previous: P) => T) => (raw: string, prev
 /** The local crawl's options a worker takes as they are (same meaning, same parsers, same defaults). */
 const WORKER_CRAWL_FLAGS = new Set([
   '--concurrency', '--timeout', '--retries', '--retry-delay', '--retry-max-delay', '--method', '--header',
-  '--user-agent', '--max-body', '--max-redirects', '--output', '--summary-json', '--quiet', '--log-level', '--insecure',
+  '--user-agent', '--max-body', '--max-redirects', '--location-trusted', '--output', '--summary-json', '--quiet', '--log-level',
+  '--insecure', '--grace', '--proxy', '--http2', '--cacert',
   // Per worker by nature: in-flight limits are about this process's connections, robots.txt is fetched per process.
   '--per-host', '--robots',
 ]);
@@ -87,7 +88,8 @@ export function addDistributedCommands(program: Command, arg: Arg): void {
       const cfg = buildConfig([], { ...opts, progress: false });
       await run(async () => {
         const { work: runWorker } = await import('./work.js');
-        const result = await runWorker(cfg, {
+        const { withProcessSignals } = await import('../run/interrupts.js');
+        const options = {
           redis: opts.redis,
           queue: opts.queue,
           consumer: opts.consumer ?? null,
@@ -95,7 +97,8 @@ export function addDistributedCommands(program: Command, arg: Arg): void {
           follow: opts.follow ?? false,
           rate: opts.rate ?? null,
           perHostRate: opts.perHostRate ?? null,
-        });
+        };
+        const result = await withProcessSignals((interrupts) => runWorker(cfg, options, process.stderr, interrupts));
         return result.exitCode;
       });
     },

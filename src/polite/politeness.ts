@@ -1,9 +1,9 @@
-// Wires the politeness and long-crawl stages between the pool and the fetcher, so crawl.ts
-// only calls `front()` for each job and `finished()` for each ended request. Built only when
+// Wires the politeness and long-crawl stages between the pool and the fetcher, so the run core
+// (run/core.ts) only calls `front()` for each job and `finished()` for each ended request. Built only when
 // one of the options is set: a default run never loads this module.
 //
 // Order for each input line:  shard (not mine: no record) -> resume (already final: no record)
-//   -> dedupe (seen: a "skipped":"duplicate" record) -> invalid URL (crawl.ts's record)
+//   -> dedupe (seen: a "skipped":"duplicate" record) -> invalid URL (the core's record)
 //   -> gate (per-host limit, rates, host pause, robots) -> fetcher.
 
 import type { CrawlConfig } from '../config.js';
@@ -11,7 +11,7 @@ import type { Job } from '../input.js';
 import { Deduper } from './dedupe.js';
 import { loadHasher, type Hasher } from './hash.js';
 import { HostGate, type GateHooks, type GateStats, type RemoteLimits } from './host-gate.js';
-import { scanResume, type ResumeState } from './resume.js';
+import type { ResumeState } from './resume.js';
 import { RobotsCache, type RobotsOptions } from './robots.js';
 import { inShard } from './shard.js';
 import { wantsGate, waitingRoomSize } from './wants.js';
@@ -38,76 +38,84 @@ export interface PoliteSummary {
 }
 
 export class Politeness {
-  readonly gate: HostGate | null;
+  /** The host gate, once attach() built it; null when no gate option is set. */
+  gate: HostGate | null = null;
   readonly #cfg: CrawlConfig;
-  readonly #hooks: PoliteHooks;
+  #hooks: PoliteHooks | null = null;
   readonly #hasher: Hasher | null;
   readonly #dedupe: Deduper | null;
   readonly #resume: ResumeState | null;
   readonly #robots: RobotsCache | null;
+  readonly #remote: RemoteLimits | undefined;
   #resumed = 0;
   #taken = 0;
   #others = 0;
 
   private constructor(
     cfg: CrawlConfig,
-    hooks: PoliteHooks,
     hasher: Hasher | null,
     resume: ResumeState | null,
     robots: RobotsCache | null,
     remote: RemoteLimits | undefined,
   ) {
     this.#cfg = cfg;
-    this.#hooks = hooks;
     this.#hasher = hasher;
     this.#resume = resume;
     this.#robots = robots;
+    this.#remote = remote;
     this.#dedupe = cfg.dedupe && hasher !== null ? new Deduper(hasher) : null;
-    this.gate = wantsGate(cfg) || remote !== undefined
-      ? new HostGate(
-          {
-            concurrency: cfg.concurrency,
-            perHost: cfg.perHost ?? Infinity,
-            rate: cfg.rate,
-            perHostRate: cfg.perHostRate,
-            waitingRoom: waitingRoomSize(cfg.concurrency),
-            maxPauseMs: cfg.retryMaxDelayMs,
-            defaultPauseMs: Math.max(cfg.retryDelayMs, 1),
-            ...(remote === undefined ? {} : { remote }),
-          },
-          {
-            launch: hooks.launch,
-            refuse: hooks.refuse,
-            resume: hooks.resume,
-            ...(robots === null ? {} : { rules: (origin: string) => robots.load(origin) }),
-          },
-        )
-      : null;
   }
 
   /**
-   * Reads the resume file (cutting a torn tail) and loads the hasher before the crawl starts.
+   * Loads the hasher before the crawl starts. `resume`: what --resume's file already holds (the
+   * local crawl reads it, cutting a torn tail, before it opens the file to append).
    * `remote`: start limits kept in another process (sweep work's Redis rates); it builds the gate.
    */
   static async create(
     cfg: CrawlConfig,
-    hooks: PoliteHooks,
     robots: Omit<RobotsOptions, 'timeoutMs' | 'maxConcurrent'>,
     remote?: RemoteLimits,
+    resume: ResumeState | null = null,
   ): Promise<Politeness> {
     const hasher = cfg.dedupe || cfg.shard !== null ? await loadHasher() : null;
-    const resume = cfg.resume === null ? null : await scanResume(cfg.resume);
     const cache = cfg.robots ? new RobotsCache({ ...robots, timeoutMs: cfg.timeoutMs, maxConcurrent: cfg.concurrency }) : null;
-    return new Politeness(cfg, hooks, hasher, resume, cache, remote);
+    return new Politeness(cfg, hasher, resume, cache, remote);
   }
 
-  /** Where the pool hands each job. Returns false when crawl.ts should go on as without options. */
+  /** Connects the stages to the run (run/core.ts) and builds the host gate when one is wanted. */
+  attach(hooks: PoliteHooks): void {
+    const cfg = this.#cfg;
+    const robots = this.#robots;
+    const remote = this.#remote;
+    this.#hooks = hooks;
+    if (!wantsGate(cfg) && remote === undefined) return;
+    this.gate = new HostGate(
+      {
+        concurrency: cfg.concurrency,
+        perHost: cfg.perHost ?? Infinity,
+        rate: cfg.rate,
+        perHostRate: cfg.perHostRate,
+        waitingRoom: waitingRoomSize(cfg.concurrency),
+        maxPauseMs: cfg.retryMaxDelayMs,
+        defaultPauseMs: Math.max(cfg.retryDelayMs, 1),
+        ...(remote === undefined ? {} : { remote }),
+      },
+      {
+        launch: hooks.launch,
+        refuse: hooks.refuse,
+        resume: hooks.resume,
+        ...(robots === null ? {} : { rules: (origin: string) => robots.load(origin) }),
+      },
+    );
+  }
+
+  /** Where the pool hands each job. Returns false when the core should go on as without options. */
   front(job: Job): boolean {
     const shard = this.#cfg.shard;
     if (shard !== null) {
       if (!inShard(job.url, shard, this.#hasher!)) {
         this.#others++;
-        this.#hooks.drop(job);
+        this.#hooks!.drop(job);
         return true;
       }
       this.#taken++;
@@ -117,11 +125,11 @@ export class Politeness {
     const duplicate = this.#dedupe !== null && job.target !== null && this.#dedupe.seen(job.target);
     if (this.#resume !== null && this.#resume.final.has(job.line)) {
       this.#resumed++;
-      this.#hooks.drop(job);
+      this.#hooks!.drop(job);
       return true;
     }
     if (duplicate) {
-      this.#hooks.duplicate(job);
+      this.#hooks!.duplicate(job);
       return true;
     }
     if (this.gate === null || job.target === null) return false;

@@ -1,8 +1,8 @@
 // The dispatcher when a network option is in play: --proxy (undici ProxyAgent), the standard
 // HTTP_PROXY / HTTPS_PROXY / NO_PROXY variables (undici EnvHttpProxyAgent), --http2 (allowH2:
 // HTTP/2 when the server offers it over TLS) and --cacert (extra trusted CAs for internal hosts).
-// Without any of them crawl.ts builds its plain Agent and never loads this file (nor undici's
-// index, ~70 ms of start-up): wants.ts says whether it is needed.
+// Without any of them dispatcher.ts builds its plain Agent and never loads this file (nor
+// undici's index, ~70 ms of start-up): wants.ts says whether it is needed.
 
 import { rootCertificates } from 'node:tls';
 import { Agent, EnvHttpProxyAgent, ProxyAgent, type Dispatcher } from 'undici';
@@ -24,7 +24,7 @@ class CopyingEnvHttpProxyAgent extends EnvHttpProxyAgent {
   }
 }
 
-/** Builds the dispatcher from crawl.ts's Agent options plus the network options. */
+/** Builds the dispatcher from dispatcher.ts's Agent options plus the network options. */
 export function buildDispatcher(o: NetworkOptions, base: Agent.Options, env: NodeJS.ProcessEnv = process.env): Dispatcher {
   // `ca` replaces Node's bundled roots, so they are passed along: public hosts still verify.
   const tls = { ...(base.connect as object), ...(o.cacert === null ? {} : { ca: [...rootCertificates, readCa(o.cacert)] }) };

@@ -1,0 +1,40 @@
+// The dispatcher every request of a run goes through, built once from the config. A plain run
+// gets undici's Agent with sweep's tagging connector (keepalive.ts); a proxy, HTTP_PROXY and
+// friends, --http2 or --cacert get proxy-h2-ca.ts's dispatcher, loaded only then (it needs
+// undici's index, ~70 ms of start-up). Local crawls and Redis workers both come here, so the
+// two cannot drift (a worker used to ignore HTTP_PROXY).
+
+import type { Agent as UndiciAgent, Dispatcher } from 'undici';
+import type { CrawlConfig } from '../config.js';
+import { taggingConnector } from '../keepalive.js';
+import { Agent } from '../undici-core.js';
+import { needsNetworkDispatcher } from './wants.js';
+
+export function agentOptions(cfg: CrawlConfig): UndiciAgent.Options {
+  return {
+    // At least as many sockets per origin as requests in flight, so a one-host list reaches
+    // full concurrency; keep-alive reuses them.
+    connections: cfg.concurrency,
+    pipelining: 1,
+    keepAliveTimeout: 4_000,
+    keepAliveMaxTimeout: 60_000,
+    // Idle timeouts as a cheap backstop; the per-attempt total is the DeadlineQueue's.
+    headersTimeout: cfg.timeoutMs,
+    bodyTimeout: cfg.timeoutMs,
+    connect: { timeout: cfg.timeoutMs, rejectUnauthorized: !cfg.insecure },
+  };
+}
+
+/** The plain Agent: undici's connector, tagging errors of reused sockets (see keepalive.ts). */
+export function createAgent(cfg: CrawlConfig): UndiciAgent {
+  const options = agentOptions(cfg);
+  const tls = options.connect as { timeout: number; rejectUnauthorized: boolean };
+  return new Agent({ ...options, connect: taggingConnector({ ...tls, maxCachedSessions: 100 }) });
+}
+
+/** The run's dispatcher: the plain Agent, or the proxy / HTTP/2 / CA one when an option needs it. */
+export async function createDispatcher(cfg: CrawlConfig): Promise<Dispatcher> {
+  if (!needsNetworkDispatcher(cfg)) return createAgent(cfg);
+  const { buildDispatcher } = await import('./proxy-h2-ca.js');
+  return buildDispatcher(cfg, agentOptions(cfg));
+}

@@ -73,15 +73,19 @@ describe.runIf(haveRedis)('distributed crawl on Redis Streams', () => {
     const e = await runCli(['enqueue', ...q(), '--dedupe', list]);
     expect(e.code).toBe(0);
     expect(e.stderr).toMatch(/enqueued 3 URLs .*; 1 duplicates skipped, 1 invalid lines recorded/);
-    // Before any worker ran, the invalid line already has its record.
+    // Before any worker ran, the invalid line and the duplicate already have their records.
     const early = await exported();
-    expect(early).toHaveLength(1);
-    expect(early[0]).toMatchObject({ line: 4, url: 'not a url', ok: false, error: { code: 'invalid_url' } });
+    expect(lines(early)).toEqual([4, 6]);
+    expect(early.find((r) => r.line === 4)).toMatchObject({ line: 4, url: 'not a url', ok: false, error: { code: 'invalid_url' } });
 
     const w = await runCli(['work', ...q(), '-c', '4']);
     expect(w.code).toBe(0);
     const recs = await exported();
-    expect(lines(recs)).toEqual([1, 4, 5, 7]);
+    // Every line has its record, as in a local --dedupe crawl: the duplicate says so.
+    expect(lines(recs)).toEqual([1, 4, 5, 6, 7]);
+    expect(recs.find((r) => r.line === 6)).toEqual({
+      line: 6, url: `${tb.url}/p/1`, ok: false, status: null, bytes: 0, attempts: 0, ms: 0, ttfbMs: null, redirects: 0, finalUrl: null, error: null, skipped: 'duplicate',
+    });
     expect(recs.find((r) => r.line === 5)).toMatchObject({ ok: false, status: 404, error: { code: 'http_status' } });
     expect(recs.find((r) => r.line === 7)).toMatchObject({ ok: true, status: 200, url: `${tb.url}/p/2` });
 

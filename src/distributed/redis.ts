@@ -70,6 +70,10 @@ for i = 2, #ARGV, 6 do
       end
       added = added + 1
     else
+      -- The same record a local --dedupe writes for a duplicate line (cjson escapes '/' as '\\/':
+      -- the same JSON string).
+      redis.call('XADD', KEYS[2], '*', 'j', '', 'l', ARGV[i+1], 'r', '{"line":' .. ARGV[i+1] .. ',"url":' .. cjson.encode(ARGV[i+2]) ..
+        ',"ok":false,"status":null,"bytes":0,"attempts":0,"ms":0,"ttfbMs":null,"redirects":0,"finalUrl":null,"error":null,"skipped":"duplicate"}')
       dup = dup + 1
     end
   end

@@ -80,9 +80,9 @@ export function formatStatus(s: QueueStatus): string {
     `queue ${s.queue}: ${s.finished ? 'finished' : s.producers > 0 ? 'enqueueing' : s.runs === 0 && s.done === 0 ? 'nothing enqueued yet' : 'running'}`,
     `  queued     ${s.queued}`,
     `  in flight  ${s.pending}`,
-    `  done       ${s.done} (ok ${s.ok}, failed ${s.failed}${s.invalid > 0 ? `, of which ${s.invalid} invalid lines` : ''})`,
+    `  done       ${s.done} (ok ${s.ok}, failed ${s.failed}${s.invalid > 0 ? `, of which ${s.invalid} invalid lines` : ''}${s.duplicates > 0 ? `, ${s.duplicates} duplicates` : ''})`,
   ];
-  if (s.duplicates > 0) lines.push(`  duplicates ${s.duplicates} (not enqueued)`);
+  if (s.duplicates > 0) lines.push(`  duplicates ${s.duplicates} (not enqueued; recorded as "skipped":"duplicate")`);
   if (s.workers.length === 0) lines.push('  workers    none');
   else {
     lines.push('  workers:');

@@ -42,7 +42,16 @@ export interface FetchSettings {
   signal: AbortSignal;
   /** Told of every 429 / 503 response with its raw Retry-After (host pause, src/polite). */
   onThrottle?: ((origin: string, status: number, retryAfter: string | null) => void) | undefined;
+  /** Checks each redirect hop before it is requested; absent: every hop goes. */
+  hopPolicy?: HopPolicy | undefined;
 }
+
+/**
+ * Asked before a redirect hop is requested (--robots: the hop's robots.txt): null lets it go; a
+ * CrawlError refuses it, and the 3xx stays the final response with that error. A promise while
+ * the answer is being fetched; the attempt's deadline still runs meanwhile.
+ */
+export type HopPolicy = (job: Job, next: Target) => CrawlError | null | Promise<CrawlError | null>;
 
 type AbortFn = (reason?: Error) => void;
 
@@ -204,12 +213,36 @@ export class UrlTask implements Expirable {
       this.#attemptDone(new CrawlError('bad_redirect', `redirect refused: ${target}`));
       return;
     }
+    next.hash = '';
+    const policy = this.#settings.hopPolicy;
+    if (policy !== undefined) {
+      const verdict = policy(this.job, target);
+      if (verdict instanceof Promise) {
+        void verdict.then((v) => this.#afterHopCheck(v, target, next.href));
+        return;
+      }
+      if (verdict !== null) {
+        this.#attemptDone(verdict);
+        return;
+      }
+    }
+    this.#hop(target, next.href);
+  }
+
+  /** The hop policy answered later (robots.txt of a new origin was fetched meanwhile). */
+  #afterHopCheck(verdict: CrawlError | null, target: Target, href: string): void {
+    if (this.#settings.signal.aborted) this.#attemptDone(new CrawlError('aborted', 'aborted by shutdown'));
+    else if (this.#timedOut) this.#attemptDone(new CrawlError('timeout', `no complete response within ${this.#settings.timeoutMs} ms`));
+    else if (verdict !== null) this.#attemptDone(verdict);
+    else this.#hop(target, href);
+  }
+
+  #hop(target: Target, href: string): void {
     // Credentials (from the URL, or -H Authorization / Cookie / Proxy-Authorization) go only to
     // the origin the user named them for, on every hop; --location-trusted lifts the -H part.
     this.#headers = target.origin === this.job.target!.origin ? this.#ownHeaders : this.#settings.crossOriginHeaders;
     this.redirects++;
-    next.hash = '';
-    this.finalUrl = next.href;
+    this.finalUrl = href;
     this.#origin = target.origin;
     this.#path = target.path;
     this.#dispatchHop();

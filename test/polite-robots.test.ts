@@ -106,4 +106,38 @@ describe('--robots', () => {
     expect(r.stderr).toMatch(/robots\.txt\s+1 origins \(1 with rules.*1 URLs disallowed/);
     expect(r.stderr).toMatch(/errors\s+robots_disallowed: 1/);
   });
+
+  it('checks every redirect hop: a redirect into a disallowed path is refused before it is requested', async () => {
+    // Another origin with its own robots.txt, reached by a cross-origin redirect.
+    const other = await site(text('User-agent: *\nDisallow: /secret\n'));
+    const rec = await startRecorder((req, res) => {
+      if (req.url === '/robots.txt') text(RULES)(res);
+      else if (req.url === '/go-private') redirect(res, '/nosweep/x');
+      else if (req.url === '/go-ok') redirect(res, '/b');
+      else if (req.url === '/go-other') redirect(res, `${other.url}/secret/1`);
+      else if (req.url === '/go-other-ok') redirect(res, `${other.url}/open`);
+      else res.end('page\n');
+    });
+    recorders.push(rec);
+    const urls = ['/go-private', '/go-ok', '/go-other', '/go-other-ok'].map((p) => rec.url + p);
+    const r = await runCli(['-q', '--robots', tempList(urls)]);
+    expect(r.code).toBe(0);
+    const byLine = [...r.records].sort((a, b) => a.line - b.line);
+    expect(byLine.map((x) => x.error?.code ?? 'ok')).toEqual(['robots_disallowed', 'ok', 'robots_disallowed', 'ok']);
+    // The refused hop's 3xx is the final response; the record says which hop was refused.
+    expect(byLine[0]).toMatchObject({ ok: false, status: 302, redirects: 0, attempts: 1, finalUrl: `${rec.url}/go-private` });
+    expect(byLine[0]!.error!.message).toMatch(/redirect to .*\/nosweep\/x refused: disallowed by/);
+    expect(byLine[2]).toMatchObject({ ok: false, status: 302, redirects: 0 });
+    expect(byLine[3]).toMatchObject({ ok: true, status: 200, redirects: 1, finalUrl: `${other.url}/open` });
+    // Nothing disallowed was requested, on either origin; each robots.txt was fetched once.
+    expect(pathsSeen(rec)).not.toContain('/nosweep/x');
+    expect(pathsSeen(other).filter((p) => p.startsWith('/secret'))).toEqual([]);
+    expect(pathsSeen(other).filter((p) => p === '/robots.txt')).toHaveLength(1);
+    expect(pathsSeen(rec).filter((p) => p === '/robots.txt')).toHaveLength(1);
+  });
 });
+
+function redirect(res: ServerResponse, location: string): void {
+  res.writeHead(302, { location, 'content-length': 0 });
+  res.end();
+}

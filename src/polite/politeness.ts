@@ -10,7 +10,9 @@ import type { CrawlConfig } from '../config.js';
 import type { Job } from '../input.js';
 import { Deduper } from './dedupe.js';
 import { loadHasher, type Hasher } from './hash.js';
-import { HostGate, type GateHooks, type GateStats, type RemoteLimits } from './host-gate.js';
+import { HostGate, type GateHooks, type GateStats, type HostRules, type RemoteLimits } from './host-gate.js';
+import { CrawlError } from '../errors.js';
+import type { HopPolicy } from '../fetcher.js';
 import type { ResumeState } from './resume.js';
 import { RobotsCache, type RobotsOptions } from './robots.js';
 import { inShard } from './shard.js';
@@ -104,7 +106,7 @@ export class Politeness {
         launch: hooks.launch,
         refuse: hooks.refuse,
         resume: hooks.resume,
-        ...(robots === null ? {} : { rules: (origin: string) => robots.load(origin) }),
+        ...(robots === null ? {} : { rules: (origin: string) => robots.rules(origin) }),
       },
     );
   }
@@ -135,6 +137,21 @@ export class Politeness {
     if (this.gate === null || job.target === null) return false;
     this.gate.admit(job);
     return true;
+  }
+
+  /**
+   * With --robots, every redirect hop is checked against its own origin's robots.txt before it
+   * is requested (fetched once per origin, shared with the gate); null without --robots.
+   */
+  hopPolicy(): HopPolicy | null {
+    const robots = this.#robots;
+    if (robots === null) return null;
+    return (job, next) => {
+      const hop: Job = { line: job.line, url: job.url, target: next, invalid: null };
+      const verdict = (rules: HostRules): CrawlError | null =>
+        rules.allowed(hop) ? null : new CrawlError('robots_disallowed', `redirect to ${next.origin}${next.path} refused: ${rules.reason}`);
+      return robots.rules(next.origin).then(verdict);
+    };
   }
 
   /** A request launched by the gate ended. */

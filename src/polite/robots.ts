@@ -49,10 +49,22 @@ export class RobotsCache {
   readonly outcomes = { rules: 0, allowAll: 0, disallowAll: 0 };
   #active = 0;
   readonly #waiting: (() => void)[] = [];
+  /** One entry per origin for the run: the gate and the redirect-hop check share one fetch. */
+  readonly #rules = new Map<string, Promise<HostRules>>();
 
   constructor(options: RobotsOptions) {
     this.#o = options;
     this.#token = productToken(options.headers['user-agent'] ?? '*');
+  }
+
+  /** The rules of one origin, fetched once for the run; never rejects. */
+  rules(origin: string): Promise<HostRules> {
+    let rules = this.#rules.get(origin);
+    if (rules === undefined) {
+      rules = this.load(origin);
+      this.#rules.set(origin, rules);
+    }
+    return rules;
   }
 
   /** Fetches and parses one origin's robots.txt; never rejects. */

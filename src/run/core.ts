@@ -141,7 +141,10 @@ export class Run {
       resume: () => this.pump(),
     });
     const gate = polite?.gate ?? null;
-    this.#settings = fetchSettings(spec.cfg, dispatcher, this.#shutdown.signal, gate === null ? undefined : (origin, status, retryAfter) => gate.throttle(origin, status, retryAfter));
+    this.#settings = fetchSettings(spec.cfg, dispatcher, this.#shutdown.signal, {
+      onThrottle: gate === null ? undefined : (origin, status, retryAfter) => gate.throttle(origin, status, retryAfter),
+      hopPolicy: polite?.hopPolicy() ?? undefined,
+    });
     // With the gate, the pool admits -c plus the waiting room; the gate keeps -c in flight.
     const limit = gate === null ? spec.cfg.concurrency : spec.cfg.concurrency + waitingRoomSize(spec.cfg.concurrency);
     const sink = spec.sink;
@@ -329,7 +332,7 @@ export function fetchSettings(
   cfg: CrawlConfig,
   dispatcher: Dispatcher,
   signal: AbortSignal,
-  onThrottle?: FetchSettings['onThrottle'],
+  hooks: Pick<FetchSettings, 'onThrottle' | 'hopPolicy'> = {},
 ): FetchSettings {
   const headers = cfg.headers as Record<string, string>;
   return {
@@ -344,6 +347,7 @@ export function fetchSettings(
     maxRedirects: cfg.maxRedirects,
     deadlines: new DeadlineQueue(cfg.timeoutMs),
     signal,
-    onThrottle,
+    onThrottle: hooks.onThrottle,
+    hopPolicy: hooks.hopPolicy,
   };
 }

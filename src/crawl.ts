@@ -2,6 +2,7 @@
 // the sink, and the run core (run/core.ts) in between. Everything else a run does lives there.
 
 import type { CrawlConfig } from './config.js';
+import type { ExchangeTap } from './exchange.js';
 import { readJobs, totalInputBytes, type InputProgress, type Job } from './input.js';
 import { createLogger } from './logger.js';
 import { RecordSink } from './output.js';
@@ -35,6 +36,8 @@ export interface CrawlSources {
   jobs?: (input: InputProgress) => AsyncIterable<Job[]>;
   sink?: RecordWriter;
   interrupts?: Interrupts;
+  /** Observers of every exchange (src/exchange.ts). */
+  taps?: readonly ExchangeTap[];
 }
 
 export async function crawl(cfg: CrawlConfig, io: CrawlIo = { stdin: process.stdin, stderr: process.stderr }, sources: CrawlSources = {}): Promise<CrawlResult> {
@@ -63,6 +66,7 @@ export async function crawl(cfg: CrawlConfig, io: CrawlIo = { stdin: process.std
     sink: lineSink(writer),
     resume,
     interrupts: sources.interrupts,
+    taps: sources.taps,
     parkedAtStop: 'record',
     stopMessage(signal: StopSignal, inFlight: number, graceMs: number): string {
       // An open pipe on stdin would keep the process alive after the last record.

@@ -19,6 +19,7 @@ import {
   RETRY_AFTER_STATUSES,
   type BackoffPolicy,
 } from './retry.js';
+import { endObservers, openObservers, type ExchangeObserver, type ExchangeTap, type TappedTask } from './exchange.js';
 import { fromUrl, type Target } from './target.js';
 import { isStaleSocketError } from './keepalive.js';
 
@@ -44,6 +45,8 @@ export interface FetchSettings {
   onThrottle?: ((origin: string, status: number, retryAfter: string | null) => void) | undefined;
   /** Checks each redirect hop before it is requested; absent: every hop goes. */
   hopPolicy?: HopPolicy | undefined;
+  /** Observers of every exchange (src/exchange.ts); null: none, nothing is paid per request. */
+  taps: readonly ExchangeTap[] | null;
 }
 
 /**
@@ -57,7 +60,7 @@ type AbortFn = (reason?: Error) => void;
 
 const RETRY_AGAIN = new Error('retryable failure');
 
-export class UrlTask implements Expirable {
+export class UrlTask implements Expirable, TappedTask {
   readonly job: Job;
   status: number | null = null;
   bytes = 0;
@@ -88,6 +91,10 @@ export class UrlTask implements Expirable {
   #staleResends = 0;
   #location: string | null = null;
   #retryAfter: string | null = null;
+  /** Observers of the hop in flight; null without taps. */
+  #observers: ExchangeObserver[] | null = null;
+  /** Record fields the taps set (name -> JSON text); null until one does. */
+  fields: Map<string, string> | null = null;
   /** Set while p-retry drives the attempts: resolves each one with "retry it?". */
   #settle: ((again: boolean) => void) | null = null;
 
@@ -122,6 +129,10 @@ export class UrlTask implements Expirable {
     this.#dispatchHop();
   }
 
+  setField(name: string, json: string): void {
+    (this.fields ??= new Map()).set(name, json);
+  }
+
   #dispatchHop(): void {
     this.status = null;
     this.bytes = 0;
@@ -129,6 +140,18 @@ export class UrlTask implements Expirable {
     this.#connected = false;
     this.#location = null;
     this.#retryAfter = null;
+    const taps = this.#settings.taps;
+    if (taps !== null) {
+      this.#observers = openObservers(taps, this, {
+        origin: this.#origin,
+        path: this.#path,
+        method: this.#settings.method,
+        headers: this.#headers,
+        at: Date.now(),
+        attempt: this.attempts,
+        hop: this.redirects,
+      });
+    }
     this.#settings.dispatcher.dispatch(
       { origin: this.#origin, path: this.#path, method: this.#settings.method, headers: this.#headers },
       this as unknown as Dispatcher.DispatchHandler,
@@ -259,7 +282,7 @@ export class UrlTask implements Expirable {
     this.#abort = abort;
   }
 
-  onHeaders(statusCode: number, rawHeaders: Buffer[] | string[] | null): boolean {
+  onHeaders(statusCode: number, rawHeaders: Buffer[] | string[] | null, _resume?: unknown, statusText?: string): boolean {
     this.ttfbMs = performance.now() - this.#attemptStart;
     this.status = statusCode;
     if (statusCode >= 300 && statusCode < 400 && statusCode !== 304 && this.#settings.maxRedirects > 0) {
@@ -268,6 +291,8 @@ export class UrlTask implements Expirable {
       this.#retryAfter = headerValue(rawHeaders, 'retry-after');
       this.#settings.onThrottle?.(this.#origin, statusCode, this.#retryAfter);
     }
+    const observers = this.#observers;
+    if (observers !== null) for (const o of observers) o.head(statusCode, statusText ?? '', (rawHeaders ?? []) as Buffer[]);
     return true;
   }
 
@@ -277,13 +302,29 @@ export class UrlTask implements Expirable {
       this.#abort(new CrawlError('body_too_large', `body larger than ${this.#settings.maxBody} bytes`));
       return false;
     }
+    const observers = this.#observers;
+    if (observers !== null) for (const o of observers) o.data(chunk);
     return true;
   }
 
   onComplete(): void {
     this.#abort = null;
+    const pending = this.#endExchange(null);
+    if (pending === null) this.#completed();
+    else void pending.then(() => this.#completed());
+  }
+
+  #completed(): void {
     if (this.#location !== null) this.#followRedirect(this.#location);
     else this.#attemptDone(null);
+  }
+
+  /** Ends the hop's observers; a promise when one needs time before the URL may go on. */
+  #endExchange(error: CrawlError | null): Promise<void> | null {
+    const observers = this.#observers;
+    if (observers === null) return null;
+    this.#observers = null;
+    return endObservers(observers, { error, truncated: error !== null && error.code === 'body_too_large' });
   }
 
   #resend(): void {
@@ -305,6 +346,7 @@ export class UrlTask implements Expirable {
       // Same attempt, same deadline; undici has dropped the dead socket. Dispatched after
       // undici has finished tearing that connection down (we are inside its close handler).
       this.#staleResends++;
+      void this.#endExchange(new CrawlError('connection_reset', toErrorMessage(err)));
       queueMicrotask(() => this.#resend());
       return;
     }
@@ -313,7 +355,9 @@ export class UrlTask implements Expirable {
     else if (this.#timedOut) failure = new CrawlError('timeout', `no complete response within ${this.#settings.timeoutMs} ms`);
     else if (err instanceof CrawlError) failure = err;
     else failure = new CrawlError(toErrorCode(err), toErrorMessage(err));
-    this.#attemptDone(failure);
+    const pending = this.#endExchange(failure);
+    if (pending === null) this.#attemptDone(failure);
+    else void pending.then(() => this.#attemptDone(failure));
   }
 }
 

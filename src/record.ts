@@ -34,8 +34,16 @@ export function taskRecord(task: UrlTask): string {
     `,"bytes":${task.bytes},"attempts":${task.attempts},"ms":${round1(task.endedAt - task.startedAt)}` +
     `,"ttfbMs":${task.ttfbMs < 0 ? 'null' : round1(task.ttfbMs)},"redirects":${task.redirects}` +
     `,"finalUrl":${task.finalUrl === null ? url : JSON.stringify(task.finalUrl)}` +
-    `,"error":${error === null ? 'null' : `{"code":"${error.code}","message":${JSON.stringify(error.message)}}`}}\n`
+    `,"error":${error === null ? 'null' : `{"code":"${error.code}","message":${JSON.stringify(error.message)}}`}` +
+    (task.fields === null ? '}\n' : `${extraFields(task.fields)}}\n`)
   );
+}
+
+/** Fields the exchange taps added (src/exchange.ts), after the fixed ones. */
+function extraFields(fields: ReadonlyMap<string, string>): string {
+  let out = '';
+  for (const [name, json] of fields) out += `,"${name}":${json}`;
+  return out;
 }
 
 /** The record of a line that got no request (invalid URL, robots, shutdown before start...). */

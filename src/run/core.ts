@@ -16,6 +16,7 @@ import type { Dispatcher } from 'undici';
 import type { CrawlConfig } from '../config.js';
 import { DeadlineQueue } from '../deadlines.js';
 import type { ErrorCode } from '../errors.js';
+import type { ExchangeTap } from '../exchange.js';
 import { UrlTask, type FetchSettings } from '../fetcher.js';
 import type { InputProgress, Job } from '../input.js';
 import { createDispatcher } from '../net/dispatcher.js';
@@ -82,6 +83,8 @@ export interface RunSpec {
    * rejects once the run is torn down.
    */
   jobsFailure?: string | undefined;
+  /** Observers of every exchange (WARC, links, save dir; src/exchange.ts), fixed for the run. */
+  taps?: readonly ExchangeTap[] | undefined;
   /** The line printed on the first stop request. */
   stopMessage(signal: StopSignal, inFlight: number, graceMs: number): string;
 }
@@ -144,15 +147,25 @@ export class Run {
     this.#settings = fetchSettings(spec.cfg, dispatcher, this.#shutdown.signal, {
       onThrottle: gate === null ? undefined : (origin, status, retryAfter) => gate.throttle(origin, status, retryAfter),
       hopPolicy: polite?.hopPolicy() ?? undefined,
+      taps: spec.taps !== undefined && spec.taps.length > 0 ? spec.taps : null,
     });
     // With the gate, the pool admits -c plus the waiting room; the gate keeps -c in flight.
     const limit = gate === null ? spec.cfg.concurrency : spec.cfg.concurrency + waitingRoomSize(spec.cfg.concurrency);
     const sink = spec.sink;
-    const extra = spec.paused;
-    // The gate asks remote limits itself (politeness.remote) before each start it makes.
+    const taps = this.#settings.taps;
+    // What holds the pool: a backed-up sink, a full gate waiting room, the adapter's own reason
+    // (ignored with the gate: it asks the remote limits itself), a tap that cannot keep up.
+    const reasons: (() => boolean)[] = [];
+    if (gate !== null) reasons.push(() => gate.full);
+    else if (spec.paused !== undefined) reasons.push(spec.paused);
+    for (const tap of taps ?? []) if (tap.backedUp !== undefined) reasons.push(() => tap.backedUp === true);
     const paused =
-      gate !== null ? () => sink.backedUp || gate.full : extra === undefined ? () => sink.backedUp : () => sink.backedUp || extra();
+      reasons.length === 0 ? () => sink.backedUp : reasons.length === 1 ? ((r) => () => sink.backedUp || r())(reasons[0]!) : () => sink.backedUp || reasons.some((r) => r());
     this.#pool = new Pool(spec.jobs, limit, { start: (job) => this.#start(job), paused });
+    for (const tap of taps ?? []) {
+      tap.onDrain = () => this.pump();
+      tap.onError = (err) => this.fail('cannot keep what was fetched', err);
+    }
     sink.attach({
       drain: () => this.pump(),
       broken: () => {
@@ -219,6 +232,8 @@ export class Run {
       this.#settings.deadlines.stop();
       this.stats.end();
       progress?.stop();
+      // Taps first: a record may point into a WARC file, which must be complete before it.
+      for (const tap of this.#settings.taps ?? []) await tap.close?.().catch((err: Error) => this.#failed('cannot keep what was fetched', err));
       await spec.sink.close();
       // Every request has ended; idle keep-alive sockets are unref'd by undici, so close() could
       // still be pending when the loop empties. destroy() ends them now.
@@ -332,7 +347,7 @@ export function fetchSettings(
   cfg: CrawlConfig,
   dispatcher: Dispatcher,
   signal: AbortSignal,
-  hooks: Pick<FetchSettings, 'onThrottle' | 'hopPolicy'> = {},
+  hooks: Partial<Pick<FetchSettings, 'onThrottle' | 'hopPolicy' | 'taps'>> = {},
 ): FetchSettings {
   const headers = cfg.headers as Record<string, string>;
   return {
@@ -349,5 +364,6 @@ export function fetchSettings(
     signal,
     onThrottle: hooks.onThrottle,
     hopPolicy: hooks.hopPolicy,
+    taps: hooks.taps ?? null,
   };
 }

@@ -7,6 +7,7 @@ import { VERSION } from './version.js';
 import { parseShard, type ShardSpec } from './polite/shard.js';
 import { checkResumeFile } from './polite/options.js';
 import { parseProxy, readCa } from './net/options.js';
+import { buildFollow, type FollowConfig, type RawFollowOptions } from './follow/options.js';
 
 export interface CrawlConfig {
   readonly inputs: readonly string[];
@@ -43,6 +44,8 @@ export interface CrawlConfig {
   readonly cacert: string | null;
   /** -H credential headers follow redirects to other origins too (curl's --location-trusted). */
   readonly locationTrusted: boolean;
+  /** Recursive crawling (--depth, --sitemaps and their options); null: only the URLs given. */
+  readonly follow: FollowConfig | null;
 }
 
 export const DEFAULTS = {
@@ -144,7 +147,9 @@ export interface RawCrawlOptions {
   locationTrusted?: boolean;
 }
 
-export function buildConfig(inputs: readonly string[], o: RawCrawlOptions): CrawlConfig {
+export type RawOptions = RawCrawlOptions & RawFollowOptions;
+
+export function buildConfig(inputs: readonly string[], o: RawOptions): CrawlConfig {
   const retryDelayMs = o.retryDelay ?? DEFAULTS.retryDelayMs;
   const retryMaxDelayMs = o.retryMaxDelay ?? DEFAULTS.retryMaxDelayMs;
   if (retryMaxDelayMs < retryDelayMs) {
@@ -155,6 +160,10 @@ export function buildConfig(inputs: readonly string[], o: RawCrawlOptions): Craw
   }
   if (o.cacert !== undefined) readCa(o.cacert);
   if (o.resume !== undefined) checkResumeFile(o.resume);
+  const follow = buildFollow(o);
+  const headers = headerObject(o.header ?? [], o.userAgent ?? DEFAULTS.userAgent);
+  // A crawler reads the pages it fetches: ask for compression (records count wire bytes).
+  if (follow !== null && headers['accept-encoding'] === undefined) headers['accept-encoding'] = 'gzip, deflate, br';
   return Object.freeze({
     inputs: inputs.length === 0 ? ['-'] : [...inputs],
     concurrency: o.concurrency ?? DEFAULTS.concurrency,
@@ -163,7 +172,7 @@ export function buildConfig(inputs: readonly string[], o: RawCrawlOptions): Craw
     retryDelayMs,
     retryMaxDelayMs,
     method: o.method ?? DEFAULTS.method,
-    headers: Object.freeze(headerObject(o.header ?? [], o.userAgent ?? DEFAULTS.userAgent)),
+    headers: Object.freeze(headers),
     maxBody: o.maxBody ?? DEFAULTS.maxBody,
     maxRedirects: o.maxRedirects ?? DEFAULTS.maxRedirects,
     output: o.output ?? null,
@@ -184,5 +193,6 @@ export function buildConfig(inputs: readonly string[], o: RawCrawlOptions): Craw
     http2: o.http2 ?? false,
     cacert: o.cacert ?? null,
     locationTrusted: o.locationTrusted ?? false,
+    follow,
   });
 }

@@ -1,7 +1,11 @@
 // The local crawl: input files / stdin as the job source, stdout or -o (or --resume's file) as
 // the sink, and the run core (run/core.ts) in between. Everything else a run does lives there.
 
+import { dirname, resolve } from 'node:path';
 import type { CrawlConfig } from './config.js';
+import type { Follower, FollowStats } from './follow/follower.js';
+import type { FollowConfig } from './follow/options.js';
+import type { ResumeState } from './polite/resume.js';
 import type { ExchangeTap } from './exchange.js';
 import { readJobs, totalInputBytes, type InputProgress, type Job } from './input.js';
 import { createLogger } from './logger.js';
@@ -58,15 +62,20 @@ export async function crawl(cfg: CrawlConfig, io: CrawlIo = { stdin: process.std
   // --resume: read the previous records (cutting a torn tail) before the file is appended to.
   const resume = cfg.resume === null ? null : await (await import('./polite/resume.js')).scanResume(cfg.resume);
   const writer: RecordWriter = sources.sink ?? new RecordSink(cfg.resume ?? cfg.output, cfg.resume !== null);
+  const follower = cfg.follow === null ? null : await openFollower(cfg, cfg.follow, resume);
+  if (follower !== null && writer instanceof RecordSink) writer.beforeWrite = () => follower.flushSync();
+  const inputJobs = sources.jobs ? sources.jobs(input) : readJobs(cfg.inputs, input, io.stdin as never);
   const run = await Run.create({
     cfg,
     stderr: io.stderr,
     input,
-    jobs: sources.jobs ? sources.jobs(input) : readJobs(cfg.inputs, input, io.stdin as never),
+    jobs: follower === null ? inputJobs : follower.seeds(inputJobs),
+    frontier: follower?.source,
+    hopPolicy: follower?.hopPolicy,
+    taps: follower === null ? sources.taps : [follower.tap, ...(sources.taps ?? [])],
     sink: lineSink(writer),
     resume,
     interrupts: sources.interrupts,
-    taps: sources.taps,
     parkedAtStop: 'record',
     stopMessage(signal: StopSignal, inFlight: number, graceMs: number): string {
       // An open pipe on stdin would keep the process alive after the last record.
@@ -74,8 +83,36 @@ export async function crawl(cfg: CrawlConfig, io: CrawlIo = { stdin: process.std
       return `\nsweep: ${signal}: stopped reading input; ${inFlight} requests in flight get ${graceMs} ms to finish (${signal} again aborts them now)\n`;
     },
   });
-  const outcome: RunOutcome = await run.execute();
-  await reportOutcome(cfg, outcome, io.stderr);
+  if (follower !== null) follower.onWork = () => run.pump();
+  let outcome: RunOutcome;
+  try {
+    outcome = await run.execute();
+  } finally {
+    follower?.close();
+  }
+  const followStats = follower?.stats() ?? null;
+  await reportOutcome(cfg, outcome, io.stderr, followStats === null ? {} : { text: formatFollow(followStats), json: { follow: followStats } });
   logger.info({ records: outcome.snapshot.records, elapsedMs: outcome.snapshot.elapsedMs }, 'crawl finished');
   return { snapshot: outcome.snapshot, exitCode: outcome.exitCode };
+}
+
+/** Opens the frontier: beside --resume's file its admission log; its spill in --state-dir or the output's directory. */
+async function openFollower(cfg: CrawlConfig, follow: FollowConfig, resume: ResumeState | null): Promise<Follower> {
+  const { Follower } = await import('./follow/follower.js');
+  const file = cfg.resume ?? cfg.output;
+  return Follower.open(follow, {
+    resumeLog: cfg.resume === null ? null : `${cfg.resume}.frontier`,
+    spillDir: follow.stateDir ?? (file === null ? null : dirname(resolve(file))),
+    ...(resume?.finishedKeys === undefined ? {} : { isFinished: (key: string) => resume.finishedKeys!.has(key) }),
+    robots: cfg.robots,
+  });
+}
+
+function formatFollow(s: FollowStats): string {
+  return (
+    `  follow         depth ${s.depth}, scope ${s.scope}: ${s.found} links found, ${s.admitted} URLs admitted, ` +
+    `${s.outOfScope} out of scope${s.overLimit > 0 ? `, ${s.overLimit} over --max-pages` : ''}` +
+    `${s.redirectsStopped > 0 ? `, ${s.redirectsStopped} redirects out of scope not followed` : ''}` +
+    `${s.pending > 0 ? `, ${s.pending} not fetched` : ''}\n`
+  );
 }

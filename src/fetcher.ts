@@ -50,11 +50,19 @@ export interface FetchSettings {
 }
 
 /**
- * Asked before a redirect hop is requested (--robots: the hop's robots.txt): null lets it go; a
- * CrawlError refuses it, and the 3xx stays the final response with that error. A promise while
- * the answer is being fetched; the attempt's deadline still runs meanwhile.
+ * Asked before a redirect hop is requested (--robots: the hop's robots.txt; --scope for
+ * discovered URLs): null lets it go; a CrawlError refuses it, and the 3xx stays the final
+ * response with that error; a HopStop ends the URL at the 3xx without an error, the record
+ * saying why (`stopped`) and where it pointed (`location`). A promise while the answer is being
+ * fetched; the attempt's deadline still runs meanwhile.
  */
-export type HopPolicy = (job: Job, next: Target) => CrawlError | null | Promise<CrawlError | null>;
+export type HopPolicy = (job: Job, next: Target) => HopVerdict | Promise<HopVerdict>;
+export type HopVerdict = CrawlError | HopStop | null;
+
+/** A redirect not followed on purpose (out of the crawl's scope): not an error. */
+export class HopStop {
+  constructor(readonly reason: string) {}
+}
 
 type AbortFn = (reason?: Error) => void;
 
@@ -245,18 +253,28 @@ export class UrlTask implements Expirable, TappedTask {
         return;
       }
       if (verdict !== null) {
-        this.#attemptDone(verdict);
+        this.#refuseHop(verdict, next.href);
         return;
       }
     }
     this.#hop(target, next.href);
   }
 
+  #refuseHop(verdict: CrawlError | HopStop, href: string): void {
+    if (verdict instanceof CrawlError) {
+      this.#attemptDone(verdict);
+      return;
+    }
+    this.setField('stopped', JSON.stringify(verdict.reason));
+    this.setField('location', JSON.stringify(href));
+    this.#attemptDone(null);
+  }
+
   /** The hop policy answered later (robots.txt of a new origin was fetched meanwhile). */
-  #afterHopCheck(verdict: CrawlError | null, target: Target, href: string): void {
+  #afterHopCheck(verdict: HopVerdict, target: Target, href: string): void {
     if (this.#settings.signal.aborted) this.#attemptDone(new CrawlError('aborted', 'aborted by shutdown'));
     else if (this.#timedOut) this.#attemptDone(new CrawlError('timeout', `no complete response within ${this.#settings.timeoutMs} ms`));
-    else if (verdict !== null) this.#attemptDone(verdict);
+    else if (verdict !== null) this.#refuseHop(verdict, href);
     else this.#hop(target, href);
   }
 

@@ -8,6 +8,7 @@ import { access, stat } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
 import type { Readable } from 'node:stream';
 import { UsageError } from './errors.js';
+import type { Via } from './follow/via.js';
 import { MAX_URL_LENGTH, parseTarget, redactUrl, type Target } from './target.js';
 
 export interface Job {
@@ -18,6 +19,8 @@ export interface Job {
   /** Null when the line is not a fetchable URL; `invalid` then says why. */
   target: Target | null;
   invalid: string | null;
+  /** Recursive crawls only (src/follow): depth, parent, seed and kind; absent otherwise. */
+  via?: Via;
 }
 
 /** Read-side counters for the progress bar: bytes read against the known total of file inputs. */

@@ -28,6 +28,11 @@ export class RecordSink {
   /** Called when the reader went away (EPIPE): the crawl should stop quietly. */
   onBroken: () => void = () => {};
   onDrain: () => void = () => {};
+  /**
+   * Runs right before each batch is written: a recursive crawl writes its frontier's admission
+   * log there, so a record never reaches the file before the links its page gave.
+   */
+  beforeWrite: (() => void) | null = null;
 
   /** `append`: add to an existing file instead of replacing it (--resume). */
   constructor(path: string | null, append = false) {
@@ -84,6 +89,7 @@ export class RecordSink {
     if (this.#batch.length === 0 || this.#broken) return;
     const text = this.#batch.length === 1 ? this.#batch[0]! : this.#batch.join('');
     this.#batch = [];
+    this.beforeWrite?.();
     this.#batchBytes = 0;
     // A socket's own high-water mark is 16 KiB; ours decides when the pool waits ('drain' still
     // comes, once the buffer that made write() return false has emptied).

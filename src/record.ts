@@ -3,12 +3,14 @@
 // the only values that need escaping are the URLs and the error message.
 
 import type { ErrorCode } from './errors.js';
+import type { Via } from './follow/via.js';
 import type { Job } from './input.js';
 import type { UrlTask } from './fetcher.js';
 
 /** The record as a type, for tests and for readers of the schema (README "Records"). */
 export interface CrawlRecord {
-  line: number;
+  /** null for URLs found by a recursive crawl (they have no input line). */
+  line: number | null;
   url: string;
   ok: boolean;
   status: number | null;
@@ -30,13 +32,23 @@ export function taskRecord(task: UrlTask): string {
   const error = task.error;
   const status = task.status;
   return (
-    `{"line":${task.job.line},"url":${url},"ok":${error === null},"status":${status}` +
+    `{"line":${lineOf(task.job)},"url":${url},"ok":${error === null},"status":${status}` +
     `,"bytes":${task.bytes},"attempts":${task.attempts},"ms":${round1(task.endedAt - task.startedAt)}` +
     `,"ttfbMs":${task.ttfbMs < 0 ? 'null' : round1(task.ttfbMs)},"redirects":${task.redirects}` +
     `,"finalUrl":${task.finalUrl === null ? url : JSON.stringify(task.finalUrl)}` +
     `,"error":${error === null ? 'null' : `{"code":"${error.code}","message":${JSON.stringify(error.message)}}`}` +
+    (task.job.via === undefined ? '' : viaFields(task.job.via)) +
     (task.fields === null ? '}\n' : `${extraFields(task.fields)}}\n`)
   );
+}
+
+/** A discovered URL has no input line: 0 inside, null in the record. */
+const lineOf = (job: Job): string => (job.line === 0 ? 'null' : String(job.line));
+
+/** Recursive crawls: how the URL was found (README "Following links"). */
+function viaFields(via: Via): string {
+  const kind = via.kind === 'page' ? '' : `,"kind":"${via.kind}"`;
+  return `,"depth":${via.depth},"parent":${via.parent === null ? 'null' : JSON.stringify(via.parent)}${kind}`;
 }
 
 /** Fields the exchange taps added (src/exchange.ts), after the fixed ones. */
@@ -49,15 +61,17 @@ function extraFields(fields: ReadonlyMap<string, string>): string {
 /** The record of a line that got no request (invalid URL, robots, shutdown before start...). */
 export function unfetchedRecord(job: Job, code: ErrorCode, message: string): string {
   return (
-    `{"line":${job.line},"url":${JSON.stringify(job.url)},"ok":false,"status":null,"bytes":0,"attempts":0` +
-    `,"ms":0,"ttfbMs":null,"redirects":0,"finalUrl":null,"error":{"code":"${code}","message":${JSON.stringify(message)}}}\n`
+    `{"line":${lineOf(job)},"url":${JSON.stringify(job.url)},"ok":false,"status":null,"bytes":0,"attempts":0` +
+    `,"ms":0,"ttfbMs":null,"redirects":0,"finalUrl":null,"error":{"code":"${code}","message":${JSON.stringify(message)}}` +
+    `${job.via === undefined ? '' : viaFields(job.via)}}\n`
   );
 }
 
 /** The record of a line deliberately not fetched, such as a duplicate (--dedupe): no error. */
 export function skippedRecord(job: Job, reason: 'duplicate'): string {
   return (
-    `{"line":${job.line},"url":${JSON.stringify(job.url)},"ok":false,"status":null,"bytes":0,"attempts":0` +
-    `,"ms":0,"ttfbMs":null,"redirects":0,"finalUrl":null,"error":null,"skipped":"${reason}"}\n`
+    `{"line":${lineOf(job)},"url":${JSON.stringify(job.url)},"ok":false,"status":null,"bytes":0,"attempts":0` +
+    `,"ms":0,"ttfbMs":null,"redirects":0,"finalUrl":null,"error":null,"skipped":"${reason}"` +
+    `${job.via === undefined ? '' : viaFields(job.via)}}\n`
   );
 }

@@ -4,6 +4,8 @@
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { gzipSync } from 'node:zlib';
+import { sitePage } from './site.js';
 
 export const PAGE_BODY = Buffer.from(
   '<!doctype html><html><head><title>sweep testbed</title></head><body>' +
@@ -45,6 +47,8 @@ export const ROUTES = `Routes (every path segment after the route name is free, 
   /loop/<n>                    302 to itself, forever
   /hang/<n>                    accepts the request and never answers
   /big/<bytes>/<n>             200 with a body of <bytes> bytes, streamed
+  /site/<n>/                   a generated site of n linked pages (p0.html ... p<n-1>.html), gzip
+                               when asked: try  echo URL/site/100/ | sweep --depth 10
 Faults:
   /reset/<n>                   the connection is reset (RST) before any response byte
   /reset-body/<n>              headers and 4 KiB of a 100 KiB body, then a reset
@@ -115,6 +119,22 @@ export function createTestbedHandler(counters: TestbedCounters, hanging: Set<Ser
       case 'status':
         send(res, num(parts[2], 200), `status ${parts[2]}\n`);
         return;
+      case 'site': {
+        // /site/<n>/ and /site/<n>/p<i>.html: a generated n-page site (src/site.ts), gzipped
+        // when the client asks for it.
+        const n = Math.min(num(parts[2], 100), 1_000_000);
+        const page = parts[3] === '' || parts[3] === undefined ? 0 : /^p(\d+)\.html$/.exec(parts[3])?.[1];
+        const i = page === undefined ? NaN : Number(page);
+        if (!(i >= 0 && i < n) || parts.length > 4) {
+          send(res, 404, 'no such page\n');
+          return;
+        }
+        const html = Buffer.from(sitePage(i, n));
+        if (/\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
+          send(res, 200, gzipSync(html), { 'content-encoding': 'gzip', vary: 'accept-encoding' });
+        } else send(res, 200, html);
+        return;
+      }
       case 'redirect': {
         countHit(path);
         const k = num(parts[2], 1);

@@ -17,10 +17,10 @@ import type { CrawlConfig } from '../config.js';
 import { DeadlineQueue } from '../deadlines.js';
 import type { ErrorCode } from '../errors.js';
 import type { ExchangeTap } from '../exchange.js';
-import { UrlTask, type FetchSettings } from '../fetcher.js';
+import { UrlTask, type FetchSettings, type HopPolicy } from '../fetcher.js';
 import type { InputProgress, Job } from '../input.js';
 import { createDispatcher } from '../net/dispatcher.js';
-import { Pool } from '../pool.js';
+import { Pool, type Frontier as PoolFrontier } from '../pool.js';
 import type { RemoteLimits } from '../polite/host-gate.js';
 import type { Politeness, PoliteSummary } from '../polite/politeness.js';
 import type { ResumeState } from '../polite/resume.js';
@@ -83,6 +83,10 @@ export interface RunSpec {
    * rejects once the run is torn down.
    */
   jobsFailure?: string | undefined;
+  /** Jobs found while the run goes on (a recursive crawl's frontier): the pool's second source. */
+  frontier?: PoolFrontier<Job> | undefined;
+  /** Asked before each redirect hop, after --robots' own check (a recursive crawl's scope). */
+  hopPolicy?: HopPolicy | undefined;
   /** Observers of every exchange (WARC, links, save dir; src/exchange.ts), fixed for the run. */
   taps?: readonly ExchangeTap[] | undefined;
   /** The line printed on the first stop request. */
@@ -146,7 +150,7 @@ export class Run {
     const gate = polite?.gate ?? null;
     this.#settings = fetchSettings(spec.cfg, dispatcher, this.#shutdown.signal, {
       onThrottle: gate === null ? undefined : (origin, status, retryAfter) => gate.throttle(origin, status, retryAfter),
-      hopPolicy: polite?.hopPolicy() ?? undefined,
+      hopPolicy: bothPolicies(spec.hopPolicy, polite?.hopPolicy() ?? undefined),
       taps: spec.taps !== undefined && spec.taps.length > 0 ? spec.taps : null,
     });
     // With the gate, the pool admits -c plus the waiting room; the gate keeps -c in flight.
@@ -161,7 +165,7 @@ export class Run {
     for (const tap of taps ?? []) if (tap.backedUp !== undefined) reasons.push(() => tap.backedUp === true);
     const paused =
       reasons.length === 0 ? () => sink.backedUp : reasons.length === 1 ? ((r) => () => sink.backedUp || r())(reasons[0]!) : () => sink.backedUp || reasons.some((r) => r());
-    this.#pool = new Pool(spec.jobs, limit, { start: (job) => this.#start(job), paused });
+    this.#pool = new Pool(spec.jobs, limit, { start: (job) => this.#start(job), paused }, spec.frontier ?? null);
     for (const tap of taps ?? []) {
       tap.onDrain = () => this.pump();
       tap.onError = (err) => this.fail('cannot keep what was fetched', err);
@@ -340,6 +344,16 @@ export class Run {
     this.#shutdown.abort();
     void this.#dispatcher.destroy().catch(() => {});
   }
+}
+
+/** The first policy's refusal stands; else the second is asked. */
+function bothPolicies(first: HopPolicy | undefined, second: HopPolicy | undefined): HopPolicy | undefined {
+  if (first === undefined || second === undefined) return first ?? second;
+  return (job, next) => {
+    const verdict = first(job, next);
+    if (verdict instanceof Promise) return verdict.then((v) => v ?? second(job, next));
+    return verdict ?? second(job, next);
+  };
 }
 
 /** What every UrlTask of a run shares: the crawl options, the dispatcher, the deadline sweep, shutdown. */

@@ -1,0 +1,202 @@
+// The exchange tap of a recursive crawl: for each response it notes the Content-Type in the
+// record, and for the final 2xx response of a page below --depth (HTML, or CSS with
+// --requisites), a robots.txt of --sitemaps or a sitemap, it decodes the body as it streams
+// (Content-Encoding gzip, deflate, br: the wire bytes stay what the record counts) and hands
+// the URLs found to the Follower before the page's record is written.
+
+import { createBrotliDecompress, createGunzip, createInflate, type Gunzip } from 'node:zlib';
+import { extractCssUrls, isCssType, isHtmlType, LinkExtractor } from '../discover/extract.js';
+import { robotsSitemaps } from '../discover/robots-sitemaps.js';
+import { SitemapParser } from '../discover/sitemap.js';
+import type { ExchangeEnd, ExchangeObserver, ExchangeRequest, ExchangeTap, TappedTask } from '../exchange.js';
+import type { Follower } from './follower.js';
+import type { Via } from './via.js';
+
+/** Decoded bytes read from one body at most: a small gzip bomb must not become gigabytes. */
+const MAX_DECODED = 64 * 1024 * 1024;
+/** robots.txt: as much as the robots parser reads (RFC 9309 asks for at least 500 KiB). */
+const MAX_ROBOTS = 500 * 1024;
+
+/** Where one body's decoded bytes go, and what to do with them at the end. */
+interface Consumer {
+  write(chunk: Buffer): void;
+  finish(): void;
+}
+
+export class PageTap implements ExchangeTap {
+  readonly #follower: Follower;
+
+  constructor(follower: Follower) {
+    this.#follower = follower;
+  }
+
+  open(task: TappedTask, request: ExchangeRequest): ExchangeObserver | null {
+    const via = task.job.via;
+    return via === undefined ? null : new PageObserver(this.#follower, task, via, request.origin + request.path);
+  }
+}
+
+class PageObserver implements ExchangeObserver {
+  readonly #follower: Follower;
+  readonly #task: TappedTask;
+  readonly #via: Via;
+  /** This exchange's URL: links resolve against it (the final URL once redirects are done). */
+  readonly #url: string;
+  #consumer: Consumer | null = null;
+  #decoder: Gunzip | null = null;
+  #decoded = 0;
+  #status = 0;
+
+  constructor(follower: Follower, task: TappedTask, via: Via, url: string) {
+    this.#follower = follower;
+    this.#task = task;
+    this.#via = via;
+    this.#url = url;
+  }
+
+  head(status: number, _statusText: string, rawHeaders: readonly Buffer[]): void {
+    this.#status = status;
+    const contentType = header(rawHeaders, 'content-type');
+    this.#task.setField('contentType', contentType === null ? 'null' : JSON.stringify(contentType));
+    if (status < 200 || status >= 300) return;
+    this.#consumer = this.#consumerFor(contentType);
+    if (this.#consumer === null) return;
+    const encoding = header(rawHeaders, 'content-encoding')?.trim().toLowerCase() ?? 'identity';
+    const decoder = decoderFor(encoding);
+    if (decoder === undefined) {
+      this.#consumer = null; // a coding we cannot read: no links, the page is still recorded
+      return;
+    }
+    if (decoder !== null) {
+      this.#decoder = decoder;
+      decoder.on('data', (chunk: Buffer) => this.#feed(chunk));
+      decoder.on('error', () => {
+        // A broken gzip stream: keep what was decoded before the fault.
+      });
+    }
+  }
+
+  data(chunk: Buffer): void {
+    if (this.#consumer === null) return;
+    if (this.#decoder !== null) this.#decoder.write(chunk);
+    else this.#feed(chunk);
+  }
+
+  end(outcome: ExchangeEnd): void | Promise<void> {
+    const consumer = this.#consumer;
+    const needsRobotsFallback = this.#via.kind === 'robots' && (this.#status < 200 || this.#status >= 300 || outcome.error !== null);
+    if (needsRobotsFallback) {
+      // No robots.txt to read: the conventional place of a sitemap.
+      this.#admitSitemaps([]);
+      return;
+    }
+    if (consumer === null || outcome.error !== null) return;
+    const decoder = this.#decoder;
+    if (decoder === null) {
+      consumer.finish();
+      return;
+    }
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        consumer.finish();
+        resolve();
+      };
+      decoder.once('end', done);
+      decoder.once('error', done);
+      decoder.end();
+    });
+  }
+
+  #feed(chunk: Buffer): void {
+    if (this.#decoded >= MAX_DECODED) return;
+    this.#decoded += chunk.length;
+    this.#consumer!.write(chunk);
+  }
+
+  #consumerFor(contentType: string | null): Consumer | null {
+    const via = this.#via;
+    const f = this.#follower;
+    if (via.kind === 'robots') return this.#text(MAX_ROBOTS, (text) => this.#admitSitemaps(robotsSitemaps(text, this.#url)));
+    if (via.kind === 'sitemap') {
+      const parser = new SitemapParser();
+      return {
+        write: (chunk) => parser.write(chunk),
+        finish: () => {
+          const result = parser.end();
+          if (result.kind === 'index') this.#report(result.locs.length, f.admit(result.locs, via, this.#url, 0, 'sitemap'));
+          else this.#report(result.locs.length, f.admit(result.locs, via, this.#url, 0, 'page'));
+        },
+      };
+    }
+    if (via.depth >= f.cfg.depth) return null;
+    if (isHtmlType(contentType)) {
+      const extractor = new LinkExtractor(this.#url, { requisites: f.cfg.requisites });
+      return {
+        write: (chunk) => extractor.write(chunk),
+        finish: () => {
+          const page = extractor.end();
+          // <meta name="robots" content="nofollow"> is honoured with --robots, as robots.txt is.
+          const links = page.nofollow && f.robots ? [] : page.links;
+          this.#report(page.links.length, f.admit(links, via, this.#url, via.depth + 1, 'page'));
+        },
+      };
+    }
+    if (f.cfg.requisites && isCssType(contentType)) {
+      return this.#text(MAX_DECODED, (css) => {
+        const urls = extractCssUrls(css, this.#url);
+        this.#report(urls.length, f.admit(urls, via, this.#url, via.depth + 1, 'page'));
+      });
+    }
+    return null;
+  }
+
+  /** Collects a text body up to `max` bytes, then `use` it. */
+  #text(max: number, use: (text: string) => void): Consumer {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    return {
+      write(chunk) {
+        if (size >= max) return;
+        chunks.push(chunk.length > max - size ? chunk.subarray(0, max - size) : chunk);
+        size += chunk.length;
+      },
+      finish: () => use(Buffer.concat(chunks).toString('utf8')),
+    };
+  }
+
+  #admitSitemaps(sitemaps: string[]): void {
+    const list = sitemaps.length > 0 ? sitemaps : [`${new URL(this.#url).origin}/sitemap.xml`];
+    this.#report(sitemaps.length, this.#follower.admit(list, this.#via, this.#url, 0, 'sitemap'));
+  }
+
+  #report(found: number, admitted: number): void {
+    this.#task.setField('links', `{"found":${found},"admitted":${admitted}}`);
+  }
+}
+
+/** A decoder for a Content-Encoding: null for identity, undefined for one we do not know. */
+function decoderFor(encoding: string): Gunzip | null | undefined {
+  switch (encoding) {
+    case 'identity':
+    case '':
+      return null;
+    case 'gzip':
+    case 'x-gzip':
+      return createGunzip();
+    case 'deflate':
+      return createInflate() as unknown as Gunzip;
+    case 'br':
+      return createBrotliDecompress() as unknown as Gunzip;
+    default:
+      return undefined;
+  }
+}
+
+/** One header's value from undici's raw list (names compared case-insensitively). */
+function header(raw: readonly Buffer[], name: string): string | null {
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const key = raw[i]!;
+    if (key.length === name.length && key.toString('latin1').toLowerCase() === name) return raw[i + 1]!.toString('latin1');
+  }
+  return null;
+}

@@ -116,7 +116,7 @@ describe('PackedQueue', () => {
     for (let i = 0; i < 500; i++) q.push(`https://a.example/${i}`, 1, page(i));
     q.shift();
     const spill = q.spillPath!;
-    expect(spill.startsWith(join(dir, 'sweep-frontier-'))).toBe(true);
+    expect(spill.startsWith(join(dir, `sweep-frontier-${process.pid}-`))).toBe(true);
     expect(readdirSync(spill).length).toBeGreaterThan(10);
     q.close();
     expect(existsSync(spill)).toBe(false);

@@ -4,11 +4,13 @@
 // Buffer is handed back to the writer, so spilling allocates nothing: the newest segments spill
 // (they are read last) while the oldest stay in memory (read next).
 //
-// Spill files live in one directory made with mkdtemp inside the directory the caller named,
-// one file per segment, deleted as soon as it is read back (disk use follows the backlog, not
-// the history) and all of them on close(). With no spill directory nothing is ever written.
+// Spill files live in one directory made with mkdtemp inside the directory the caller named
+// (sweep-frontier-<pid>-XXXXXX), one file per segment, deleted as soon as it is read back (disk
+// use follows the backlog, not the history), and all of them on close(). A SIGKILLed run leaves
+// its directory behind: the admission log, not the spill, is what a resumed run reads, so it
+// may be deleted. With no spill directory nothing is ever written.
 // I/O is synchronous, one whole segment at a time: it happens once per segment (1 MiB, some
-// 30,000 URLs), never per URL.
+// 20,000 URLs), never per URL.
 
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -136,7 +138,8 @@ export class SegmentStore {
   }
 
   #spill(buf: Buffer, used: number): string {
-    this.#dir ??= mkdtempSync(join(this.#spillDir!, 'sweep-frontier-'));
+    // The pid in the name tells a killed run's leftovers (which close() never removed) apart.
+    this.#dir ??= mkdtempSync(join(this.#spillDir!, `sweep-frontier-${process.pid}-`));
     const file = join(this.#dir, `${this.#fileSeq++}.seg`);
     const fd = openSync(file, 'wx', 0o600);
     try {

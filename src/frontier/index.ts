@@ -93,6 +93,11 @@ export class Frontier {
     return this.#seen.byteLength + this.#queue.memoryBytes;
   }
 
+  /** Bytes of the seen-set's table alone. */
+  get seenBytes(): number {
+    return this.#seen.byteLength;
+  }
+
   /** Queue segments spilled to disk so far. */
   get spilledSegments(): number {
     return this.#queue.spilledSegments;

@@ -154,6 +154,20 @@ describe('admission log', () => {
     f.close();
   });
 
+  it('writes by itself once 1 MiB of lines waits, so a slow record sink cannot make it grow', async () => {
+    const path = join(tempDir(), 'out.ndjson.frontier');
+    const f = await open(path);
+    const links = (i: number) => Array.from({ length: 20 }, (_, j) => `https://a.example/${i}/${j}/${'x'.repeat(40)}`);
+    let i = 0;
+    while (statSync(path).size === 0) f.admit(`https://a.example/${i}`, 1, links(i++));
+    expect(statSync(path).size).toBeGreaterThan(1 << 20);
+    expect(i).toBeGreaterThan(500); // 20 lines of ~70 bytes a page
+    f.close();
+    const g = await open(path);
+    expect(g.pending).toBe(i * 20);
+    g.close();
+  });
+
   it('refuses a key with a tab or newline before changing anything', async () => {
     expect(() => assertLoggable('https://a.example/\tx')).toThrow(TypeError);
     const path = join(tempDir(), 'out.ndjson.frontier');

@@ -20,6 +20,7 @@ import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 export const LOG_HEADER = '#sweep-frontier 1';
 
 const UNSAFE = /[\t\n\r]/;
+const AUTO_FLUSH = 1 << 20;
 
 /** Throws when `url` would break a log line (a bug in the caller's normalisation). */
 export function assertLoggable(url: string): void {
@@ -47,12 +48,17 @@ export class AdmissionLog {
     return this.#written;
   }
 
-  /** Appends a page's admitted URLs (in memory until flushSync). Keys are checked by the caller. */
+  /**
+   * Appends a page's admitted URLs, in memory until flushSync(), or at once past 1 MiB: writing
+   * the log early never breaks its promise (links before the record), and it bounds the text
+   * held when records are slow to come. Keys are checked by the caller (assertLoggable).
+   */
   append(parent: string | null, depth: number, urls: readonly string[]): void {
     if (urls.length === 0) return;
     let text = `${depth}\t${parent ?? ''}\n`;
     for (const url of urls) text += `\t${url}\n`;
     this.#pending += text;
+    if (this.#pending.length > AUTO_FLUSH) this.flushSync();
   }
 
   /** Writes everything appended so far with one write(2) (more only if the kernel writes short). */

@@ -53,6 +53,23 @@ function makeUrl(rng, h) {
   return `https://h${h}.example.com/section/${r % 10_000}/${SLUGS[(r >>> 14) % SLUGS.length]}/page-${rng() % 100_000}.html?x=${rng() % 1_000_000}`;
 }
 
+/** Wall and CPU time from now on: CPU time says more than wall time on a shared machine. */
+function clock() {
+  const wall = performance.now();
+  const cpu = process.cpuUsage();
+  return () => {
+    const used = process.cpuUsage(cpu);
+    return { wall: performance.now() - wall, cpu: (used.user + used.system) / 1000 };
+  };
+}
+
+/** "n things: wall ms, CPU ms, n per CPU-second", less `minus` (URL generation) on both. */
+function figure(n, t, minus = { wall: 0, cpu: 0 }) {
+  const wall = t.wall - minus.wall;
+  const cpu = t.cpu - minus.cpu;
+  return `wall ${Math.round(wall)} ms, CPU ${Math.round(cpu)} ms: ${rate(n, cpu)} of CPU (${rate(n, wall)} of wall)`;
+}
+
 async function child(variant, total, dir) {
   const { Frontier } = await import('../dist/frontier/index.js');
   const { tuneHeapForStreaming } = await import('../dist/heap.js');
@@ -68,37 +85,40 @@ async function child(variant, total, dir) {
   globalThis.gc();
   const base = process.memoryUsage();
 
-  const t0 = performance.now();
+  const stopOpen = clock();
   const frontier = await Frontier.open(opts);
-  const opened = performance.now() - t0;
-  let admitMs = 0;
-  let againMs = 0;
-  if (variant !== 'replay') {
-    const links = new Array(LINKS);
+  const opened = stopOpen();
+  const links = new Array(LINKS);
+  /** Generates the links of `pages` pages (and their parent), admitting them unless `admit` is null. */
+  const pagesOf = (pages, admit) => {
     let admitted = 0;
-    let pages = 0;
-    const t1 = performance.now();
-    while (admitted < total) {
-      const h = rng() % 50;
-      const parent = `https://h${h}.example.com/section/${rng() % 10_000}/index.html`;
-      for (let j = 0; j < LINKS; j++) links[j] = makeUrl(rng, h);
-      admitted += frontier.admit(parent, 1 + (pages % 7), links);
-      if (++pages % 100 === 0) frontier.flushSync();
-    }
-    frontier.flushSync();
-    admitMs = performance.now() - t1;
-    // Most links a crawler finds were seen before (menus, footers): the same pages again.
-    const save = seed;
-    seed = 0x9e3779b9;
-    const t3 = performance.now();
     for (let p = 0; p < pages; p++) {
       const h = rng() % 50;
       const parent = `https://h${h}.example.com/section/${rng() % 10_000}/index.html`;
       for (let j = 0; j < LINKS; j++) links[j] = makeUrl(rng, h);
-      if (frontier.admit(parent, 9, links) !== 0) throw new Error('a seen URL was admitted again');
+      if (admit !== null) admitted += admit(parent, p, links);
     }
-    againMs = performance.now() - t3;
-    seed = save;
+    return admitted;
+  };
+  const pages = Math.ceil(total / LINKS);
+  let admitted = 0;
+  let fresh;
+  let again;
+  if (variant !== 'replay') {
+    const stop = clock();
+    admitted = pagesOf(pages, (parent, p, urls) => {
+      const n = frontier.admit(parent, 1 + (p % 7), urls);
+      if (p % 100 === 99) frontier.flushSync(); // as the record sink would, before a batch
+      return n;
+    });
+    frontier.flushSync();
+    fresh = stop();
+    // Most links a crawler finds were seen before (menus, footers): the same pages again.
+    seed = 0x9e3779b9;
+    const stopAgain = clock();
+    const twice = pagesOf(pages, (parent, p, urls) => frontier.admit(parent, 9, urls));
+    again = stopAgain();
+    if (twice !== 0) throw new Error('a URL seen before was admitted again');
   }
   // The high-water mark: everything waits.
   const high = process.memoryUsage();
@@ -108,40 +128,30 @@ async function child(variant, total, dir) {
   globalThis.gc();
   const live = process.memoryUsage();
 
-  const t2 = performance.now();
+  const stopDrain = clock();
   let shifted = 0;
   while (frontier.next() !== undefined) shifted++;
-  const drainMs = performance.now() - t2;
+  const drained = stopDrain();
   const spilled = frontier.spilledSegments;
   frontier.close();
   const peak = process.resourceUsage().maxRSS * 1024;
-
-  // What generating the URLs alone costs, to take it out of the admit figure.
-  let genMs = 0;
-  if (variant !== 'replay') {
-    const links = new Array(LINKS);
-    let sink = 0;
-    const t = performance.now();
-    for (let n = 0; n < total; n += LINKS) {
-      const h = rng() % 50;
-      sink += `https://h${h}.example.com/section/${rng() % 10_000}/index.html`.length;
-      for (let j = 0; j < LINKS; j++) links[j] = makeUrl(rng, h);
-      sink += links[LINKS - 1].length;
-    }
-    genMs = performance.now() - t;
-    if (sink === 0) process.exit(1);
-  }
+  // What generating the URLs alone costs, taken out of the admit figures (after the peak).
+  const stopGen = clock();
+  pagesOf(pages, null);
+  const gen = stopGen();
 
   const lines = [
     `\n[${variant}] ${pending.toLocaleString('en-US')} waiting at the high-water mark, ${spilled} segments spilled`,
     `  peak RSS ${mib(peak)} (before the frontier: ${mib(base.rss)}; delta ${mib(peak - base.rss)})`,
     `  at the high-water mark: RSS ${mib(high.rss)}, heap used ${mib(high.heapUsed)} of ${mib(high.heapTotal)}, Buffers/ArrayBuffers ${mib(high.arrayBuffers)}; after a full GC: heap used ${mib(live.heapUsed)}`,
     `  frontier.memoryBytes ${mib(frontierBytes)}: seen table ${mib(seenBytes)}, queue segments ${mib(frontierBytes - seenBytes)}`,
-    variant === 'replay'
-      ? `  replay of the log: ${Math.round(opened)} ms (${rate(frontier.replayed.entries, opened)} lines), ${frontier.replayed.pending.toLocaleString('en-US')} queued`
-      : `  admit new URLs: ${Math.round(admitMs)} ms with URL generation, ${Math.round(admitMs - genMs)} ms without: ${rate(total, admitMs - genMs)}\n` +
-        `  admit the same URLs again (all seen): ${Math.round(againMs - genMs)} ms without generation: ${rate(total, againMs - genMs)}`,
-    `  drain: ${Math.round(drainMs)} ms, ${rate(shifted, drainMs)} next()`,
+    ...(variant === 'replay'
+      ? [`  replay of the log (${frontier.replayed.entries.toLocaleString('en-US')} lines): ${figure(frontier.replayed.entries, opened)}`]
+      : [
+          `  admit ${admitted.toLocaleString('en-US')} new URLs: ${figure(admitted, fresh, gen)}`,
+          `  admit them again (all seen): ${figure(admitted, again, gen)}`,
+        ]),
+    `  drain, next(): ${figure(shifted, drained)}`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -10,6 +10,11 @@
 //   frontier.next()                    when a slot is free; undefined: nothing waits (for now)
 //   frontier.close()                   at the end (deletes spill files, fsyncs the log)
 //
+// isFinished answers by URL key (the normalised URL), for seeds' records as much as for
+// discovered ones: a seed finished before the kill but not known as such would be fetched again
+// if the log holds it too. A SeenSet makes a compact set of finished keys (done.claim(key, 0),
+// then done.has(key): 24 bytes a URL, where a Set of strings takes ~100).
+//
 // Breadth first: the queue is FIFO and a URL found again at a smaller depth while it waits is
 // fetched at that depth (it keeps its place and its first parent: the page where it was first
 // found). A URL is handed out by next() at most once per run, and never after claim().

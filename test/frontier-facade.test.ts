@@ -122,7 +122,7 @@ describe('Frontier', () => {
           rmSync(dir, { recursive: true });
         }
       }),
-      fcParams(100),
+      fcParams(60),
     );
   });
 });

@@ -208,7 +208,7 @@ describe('admission log', () => {
         const keep = want.stats.bytes === 0 ? H : bytes.subarray(0, want.stats.bytes).toString('utf8');
         expect(readFileSync(path, 'utf8')).toBe(keep);
       }),
-      fcParams(150),
+      fcParams(100),
     );
   });
 });

@@ -57,13 +57,14 @@ describe('PackedQueue', () => {
     const dir = tempDir();
     const q = new PackedQueue({ spillDir: dir, segmentBytes: 4096, memoryBudget: 0 });
     let raw = 0;
-    for (let i = 0; i < 1000; i++) {
+    for (let i = 0; i < 500; i++) {
       q.push(`https://h${i % 5}.example.com/section/${i}/index.html`, 3, page(i));
       raw += page(i).reduce((n, u) => n + Buffer.byteLength(u), 0);
     }
     // Every full segment spilled; what the spilled ones hold bounds the packed size.
     expect(q.spilledSegments * 4096).toBeLessThan(raw * 0.6);
-    expect(drain(q).map((e) => e.url)).toEqual(Array.from({ length: 1000 }, (_, i) => page(i)).flat());
+    const want = Array.from({ length: 500 }, (_, i) => page(i)).flat();
+    expect(drain(q).map((e) => e.url).join('\n')).toBe(want.join('\n'));
     q.close();
   });
 
@@ -89,11 +90,11 @@ describe('PackedQueue', () => {
 
   it('spills beyond its budget, reads back across many segments in order, and holds memory to the budget', () => {
     const dir = tempDir();
-    const segmentBytes = 4096;
+    const segmentBytes = 2048;
     const q = new PackedQueue({ spillDir: dir, segmentBytes, memoryBudget: 4 * segmentBytes });
     const want: string[] = [];
     let peak = 0;
-    for (let i = 0; i < 3000; i++) {
+    for (let i = 0; i < 1000; i++) {
       q.push(`https://h${i % 5}.example.com/section/${i}/`, 1, page(i));
       want.push(...page(i));
       peak = Math.max(peak, q.memoryBytes);
@@ -103,7 +104,7 @@ describe('PackedQueue', () => {
     expect(filesUnder(dir).length).toBeGreaterThan(100);
     const got = drain(q).map((e) => e.url);
     expect(got.length).toBe(want.length);
-    expect(got).toEqual(want);
+    expect(got.join('\n')).toBe(want.join('\n'));
     // Read-back files are deleted as they are read: nothing left once drained.
     expect(filesUnder(dir)).toEqual([]);
     q.close();

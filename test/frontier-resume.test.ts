@@ -44,12 +44,10 @@ describe('frontier resume after SIGKILL', () => {
     expect(readdirSync(dir).sort()).toEqual(['out.ndjson', 'out.ndjson.frontier']);
   });
 
+  // Each step once, at the first page, in the middle and at the last but one.
   const kills: [number, string][] = [
-    [0, 'admit'],
     [0, 'flush'],
-    [0, 'record'],
     [41, 'admit'],
-    [97, 'flush'],
     [150, 'record'],
     [PAGES - 2, 'flush'],
   ];

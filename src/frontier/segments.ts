@@ -1,0 +1,169 @@
+// The queue's sealed segments, oldest first, each either a Buffer in memory or a file in the
+// spill directory. The queue writes into one segment and reads from another; every full segment
+// in between waits here. Beyond the memory budget a sealed segment goes to disk at once and its
+// Buffer is handed back to the writer, so spilling allocates nothing: the newest segments spill
+// (they are read last) while the oldest stay in memory (read next).
+//
+// Spill files live in one directory made with mkdtemp inside the directory the caller named
+// (sweep-frontier-<pid>-XXXXXX), one file per segment, deleted as soon as it is read back (disk
+// use follows the backlog, not the history), and all of them on close(). A SIGKILLed run leaves
+// its directory behind: the admission log, not the spill, is what a resumed run reads, so it
+// may be deleted. With no spill directory nothing is ever written.
+// I/O is synchronous, one whole segment at a time: it happens once per segment (1 MiB, some
+// 20,000 URLs), never per URL.
+
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+
+interface Sealed {
+  /** The bytes, while in memory; null once spilled. */
+  buf: Buffer | null;
+  /** Bytes used in `buf` or in the file. */
+  used: number;
+  /** The spill file, when on disk. */
+  file: string | null;
+}
+
+export interface SegmentStoreOptions {
+  /** Size of a standard segment. */
+  segmentBytes: number;
+  /** Most bytes of sealed segments (and one spare) held in memory before spilling. */
+  budgetBytes: number;
+  /** Where spill files may go; null keeps everything in memory. */
+  spillDir: string | null;
+}
+
+export class SegmentStore {
+  readonly #segmentBytes: number;
+  readonly #budget: number;
+  readonly #spillDir: string | null;
+  #dir: string | null = null;
+  #fifo: Sealed[] = [];
+  #head = 0;
+  #inMemory = 0;
+  #spare: Buffer | null = null;
+  #fileSeq = 0;
+  #spilled = 0;
+
+  constructor(opts: SegmentStoreOptions) {
+    this.#segmentBytes = opts.segmentBytes;
+    this.#budget = opts.budgetBytes;
+    this.#spillDir = opts.spillDir;
+  }
+
+  /** Sealed segments waiting to be read. */
+  get count(): number {
+    return this.#fifo.length - this.#head;
+  }
+
+  /** Bytes of Buffers held here (sealed in memory and the spare). */
+  get memoryBytes(): number {
+    return this.#inMemory + (this.#spare?.length ?? 0);
+  }
+
+  /** Segments written to disk so far. */
+  get spilledSegments(): number {
+    return this.#spilled;
+  }
+
+  /** The spill directory in use, once something spilled. */
+  get spillPath(): string | null {
+    return this.#dir;
+  }
+
+  /** A standard-size Buffer to write into: the spare when there is one. */
+  fresh(): Buffer {
+    const spare = this.#spare;
+    if (spare !== null) {
+      this.#spare = null;
+      return spare;
+    }
+    return Buffer.allocUnsafeSlow(this.#segmentBytes);
+  }
+
+  /** Keeps a standard-size Buffer nobody uses any more as the spare (one at most). */
+  recycle(buf: Buffer): void {
+    if (this.#spare === null && buf.length === this.#segmentBytes) this.#spare = buf;
+  }
+
+  /** Appends a full segment; returns a Buffer for the writer to go on with. */
+  seal(buf: Buffer, used: number): Buffer {
+    if (this.#spillDir !== null && this.#inMemory + buf.length > this.#budget) {
+      const file = this.#spill(buf, used);
+      this.#fifo.push({ buf: null, used, file });
+      return buf.length === this.#segmentBytes ? buf : this.fresh();
+    }
+    this.#fifo.push({ buf, used, file: null });
+    this.#inMemory += buf.length;
+    return this.fresh();
+  }
+
+  /**
+   * Removes the oldest sealed segment and returns its bytes (a spilled one is read into
+   * `recycle` when it fits); null when there is none. `recycle` is the reader's finished Buffer.
+   */
+  take(recycle: Buffer | null): { buf: Buffer; used: number } | null {
+    if (this.#head === this.#fifo.length) return null;
+    const seg = this.#fifo[this.#head]!;
+    this.#fifo[this.#head++] = undefined as unknown as Sealed; // let it be collected
+    if (this.#head > 1024 && this.#head * 2 > this.#fifo.length) {
+      this.#fifo = this.#fifo.slice(this.#head);
+      this.#head = 0;
+    }
+    if (seg.buf !== null) {
+      this.#inMemory -= seg.buf.length;
+      if (recycle !== null) this.recycle(recycle);
+      return { buf: seg.buf, used: seg.used };
+    }
+    let buf = recycle !== null && recycle.length >= seg.used ? recycle : null;
+    if (buf === null) {
+      if (recycle !== null) this.recycle(recycle);
+      buf = seg.used <= this.#segmentBytes ? this.fresh() : Buffer.allocUnsafeSlow(seg.used);
+    }
+    this.#readBack(seg.file!, buf, seg.used);
+    return { buf, used: seg.used };
+  }
+
+  /** Deletes every spill file and the spill directory; drops the Buffers. */
+  close(): void {
+    if (this.#dir !== null) {
+      // Only the directory this store made with mkdtemp, never anything else.
+      rmSync(this.#dir, { recursive: true, force: true });
+      this.#dir = null;
+    }
+    this.#fifo = [];
+    this.#head = 0;
+    this.#inMemory = 0;
+    this.#spare = null;
+  }
+
+  #spill(buf: Buffer, used: number): string {
+    // The pid in the name tells a killed run's leftovers (which close() never removed) apart.
+    this.#dir ??= mkdtempSync(join(this.#spillDir!, `sweep-frontier-${process.pid}-`));
+    const file = join(this.#dir, `${this.#fileSeq++}.seg`);
+    const fd = openSync(file, 'wx', 0o600);
+    try {
+      let off = 0;
+      while (off < used) off += writeSync(fd, buf, off, used - off);
+    } finally {
+      closeSync(fd);
+    }
+    this.#spilled++;
+    return file;
+  }
+
+  #readBack(file: string, buf: Buffer, used: number): void {
+    const fd = openSync(file, 'r');
+    try {
+      let off = 0;
+      while (off < used) {
+        const n = readSync(fd, buf, off, used - off, off);
+        if (n === 0) throw new Error(`frontier: spill file ${file} is shorter than written`);
+        off += n;
+      }
+    } finally {
+      closeSync(fd);
+    }
+    unlinkSync(file);
+  }
+}

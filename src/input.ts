@@ -82,9 +82,14 @@ function open(source: string, stdin: Readable): Readable {
 }
 
 /**
- * Yields arrays of Jobs, one array per chunk read. Blank lines and `#` comments are counted
- * as skipped and produce no Job. A line over MAX_URL_LENGTH is not accumulated: its head is
- * kept for the record and the rest is dropped as it streams by.
+ * Yields arrays of Jobs, one array per chunk read, possibly empty. Blank lines and `#` comments
+ * are counted as skipped and produce no Job. A line over MAX_URL_LENGTH is not accumulated: its
+ * head is kept for the record and the rest is dropped as it streams by.
+ *
+ * Why an empty array is yielded too: the consumer stops reading with `return()`, and an async
+ * generator runs that only once its pending `next()` has settled. A chunk without a newline
+ * (an endless line: `sweep /dev/zero`) would otherwise never settle it, and the first signal
+ * could not stop the read. One extra promise turn per 64 KiB chunk is all it costs.
  */
 export async function* readJobs(
   sources: readonly string[],
@@ -132,7 +137,7 @@ export async function* readJobs(
           carry = '';
         }
       }
-      if (jobs.length > 0) yield jobs;
+      yield jobs;
     }
     const rest = carry + decoder.end();
     if (rest !== '' || overlong !== null) {

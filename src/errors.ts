@@ -83,6 +83,19 @@ export function toErrorCode(err: unknown): ErrorCode {
   return 'network';
 }
 
+/**
+ * The first `max` UTF-16 units of `text`, one fewer when the cut would leave half a surrogate
+ * pair (a lone surrogate cannot be written as UTF-8; it would reach the record as U+FFFD or an
+ * escape that strict JSON readers reject). For text that goes into records and messages.
+ */
+export function clip(text: string, max: number): string {
+  if (text.length <= max) return text;
+  return text.slice(0, (text.charCodeAt(max - 1) & 0xfc00) === 0xd800 ? max - 1 : max);
+}
+
+/** One line: any run of whitespace (line separators included) becomes one space; at most 300 units. */
+const oneLine = (text: string): string => clip(text.replace(/\s+/g, ' '), 300);
+
 /** A short, single-line message for a record: the most specific message in the cause chain. */
 export function toErrorMessage(err: unknown): string {
   if (err instanceof Error) {
@@ -90,7 +103,7 @@ export function toErrorMessage(err: unknown): string {
     const code = (err as { code?: unknown }).code;
     let msg = err.message || String(code ?? err.name);
     if (cause instanceof Error && cause.message && cause.message !== msg) msg = `${msg}: ${cause.message}`;
-    return msg.replace(/\s+/g, ' ').slice(0, 300);
+    return oneLine(msg);
   }
-  return String(err).slice(0, 300);
+  return oneLine(String(err));
 }

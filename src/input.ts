@@ -7,7 +7,7 @@ import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
 import type { Readable } from 'node:stream';
-import { UsageError } from './errors.js';
+import { clip, UsageError } from './errors.js';
 import { MAX_URL_LENGTH, parseTarget, redactUrl, type Target } from './target.js';
 
 export interface Job {
@@ -40,10 +40,17 @@ export function makeJob(line: number, text: string): Job {
     : { line, url, target, invalid: null };
 }
 
+/** What an over-long line's record keeps of it: its first 200 characters. */
+const headOf = (text: string): string => clip(text, 200);
+
+/**
+ * A line over MAX_URL_LENGTH characters (as read, whitespace included): an invalid job whatever
+ * it holds, whether it arrived in one chunk or many, so the outcome never depends on chunking.
+ */
 function overlongJob(line: number, head: string): Job {
   return {
     line,
-    url: redactUrl(head.slice(0, 200)) + '…',
+    url: redactUrl(head.trimStart()) + '…',
     target: null,
     invalid: `line longer than ${MAX_URL_LENGTH} characters`,
   };
@@ -104,8 +111,8 @@ export async function* readJobs(
     const flushLine = (text: string, out: Job[]): void => {
       line++;
       progress.linesRead++;
-      if (overlong !== null) {
-        out.push(overlongJob(line, overlong));
+      if (overlong !== null || text.length > MAX_URL_LENGTH) {
+        out.push(overlongJob(line, overlong ?? headOf(text)));
         overlong = null;
         return;
       }
@@ -133,7 +140,7 @@ export async function* readJobs(
       if (overlong === null) {
         carry = carry === '' ? text.slice(start) : carry + text.slice(start);
         if (carry.length > MAX_URL_LENGTH) {
-          overlong = carry.slice(0, 200);
+          overlong = headOf(carry);
           carry = '';
         }
       }

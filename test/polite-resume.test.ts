@@ -117,9 +117,11 @@ describe('--resume', () => {
 
 // Every shape of file a kill can leave behind, resumed through the CLI. The empty file crashed
 // 0.1 (`createReadStream(..., { end: -1 })`): a crawl SIGKILLed before its first batch of records.
-describe('--resume on what a kill leaves', () => {
+// Concurrent: each shape has its own URLs (/flaky/0/... answers 200 and counts hits per path).
+describe.concurrent('--resume on what a kill leaves', () => {
   const N = 4;
-  const urls = (): string[] => Array.from({ length: N }, (_, i) => `${tb.url}/p/shape-${i + 1}`);
+  const urls = (shape: number): string[] => Array.from({ length: N }, (_, i) => `${tb.url}/flaky/0/shape${shape}-${i + 1}`);
+  const fetched = (shape: number): number => [...tb.counters.hits.keys()].filter((p) => p.startsWith(`/flaky/0/shape${shape}-`)).length;
   const record = (line: number, code: string | null = null): string =>
     JSON.stringify({
       line,
@@ -160,14 +162,13 @@ describe('--resume on what a kill leaves', () => {
     ];
   };
 
-  for (const shape of shapes()) {
-    it(`${shape.name}: one final record per line, torn bytes cut, only the rest fetched`, async () => {
-      const list = tempList(urls());
+  shapes().forEach((shape, id) => {
+    it(`${shape.name}: one final record per line, torn bytes cut, only the rest fetched`, async ({ expect }) => {
+      const list = tempList(urls(id));
       const dir = tempDir();
       const out = join(dir, 'out.ndjson');
       const summary = join(dir, 'summary.json');
       if (shape.before !== null) writeFileSync(out, shape.before);
-      tb.resetCounters();
       const r = await runCli(['-q', '--summary-json', summary, '--resume', out, list]);
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
@@ -178,9 +179,9 @@ describe('--resume on what a kill leaves', () => {
       const records = readRecords(out);
       const finals = records.filter((x) => x.error?.code !== 'aborted').map((x) => x.line).sort((a, b) => a - b);
       expect(finals).toEqual(Array.from({ length: N }, (_, i) => i + 1));
-      expect(tb.counters.requests).toBe(N - shape.done.length);
+      expect(fetched(id)).toBe(N - shape.done.length);
       const s = JSON.parse(readFileSync(summary, 'utf8')) as { polite: { resume: { alreadyFinal: number; skipped: number; tornBytesCut: number } } };
       expect(s.polite.resume).toMatchObject({ alreadyFinal: shape.done.length, skipped: shape.done.length, tornBytesCut: shape.tornBytes });
     });
-  }
+  });
 });

@@ -40,7 +40,11 @@ export interface Gate {
   text: string;
 }
 
-const EXPR = /^([A-Za-z_][A-Za-z0-9_]*)\s*(<=|>=|<|>|==?|!=)\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*([A-Za-z%]*)$/;
+// Spaces and tabs may separate the parts; a line break may not (the gate is echoed on one line).
+const EXPR = /^([A-Za-z_][A-Za-z0-9_]*)[ \t]*(<=|>=|<|>|==?|!=)[ \t]*([+-]?(?:\d+(?:\.\d*)?|\.\d+))[ \t]*([A-Za-z%]*)$/;
+
+/** The expression as typed, quoted for a one-line message: control characters escaped. */
+const quote = (text: string): string => JSON.stringify(text);
 
 const SUFFIXES: Record<Kind, Record<string, number>> = {
   ms: { '': 1, ms: 1, s: 1000 },
@@ -53,27 +57,33 @@ function parseOne(raw: string, allowed: readonly MetricName[]): Gate {
   const text = raw.trim();
   if (text === '') throw new UsageError('Expected "<metric><op><value>", e.g. "p99>250ms"; got an empty expression.');
   const m = EXPR.exec(text);
-  if (m === null) throw new UsageError(`Expected "<metric><op><value>" such as "p99>250ms" or "error_rate>1%", got "${text}".`);
+  if (m === null) throw new UsageError(`Expected "<metric><op><value>" such as "p99>250ms" or "error_rate>1%", got ${quote(text)}.`);
   const [, name, op, number, suffix] = m as unknown as [string, string, string, string, string];
-  if (!(name in METRICS)) {
-    throw new UsageError(`unknown metric '${name}' in "${text}" (known: ${allowed.join(', ')})`);
+  // Own keys only: `name in METRICS` took 'constructor' or 'toString' for a metric.
+  if (!Object.hasOwn(METRICS, name)) {
+    throw new UsageError(`unknown metric '${name}' in ${quote(text)} (known: ${allowed.join(', ')})`);
   }
   const metric = name as MetricName;
   if (!allowed.includes(metric)) {
-    throw new UsageError(`metric '${metric}' in "${text}" is measured only by \`sweep bench\` (here: ${allowed.join(', ')})`);
+    throw new UsageError(`metric '${metric}' in ${quote(text)} is measured only by \`sweep bench\` (here: ${allowed.join(', ')})`);
   }
   if (op !== '<' && op !== '<=' && op !== '>' && op !== '>=') {
-    throw new UsageError(`operator '${op}' in "${text}": use <, <=, > or >=`);
+    throw new UsageError(`operator '${op}' in ${quote(text)}: use <, <=, > or >=`);
   }
   const kind = METRICS[metric].kind;
-  const scale = SUFFIXES[kind][suffix.toLowerCase()];
+  const unit = suffix.toLowerCase();
+  // Own keys only: 'p99>5constructor' looked up Object's constructor and made the value NaN.
+  const scale = Object.hasOwn(SUFFIXES[kind], unit) ? SUFFIXES[kind][unit] : undefined;
   if (scale === undefined) {
     const ok = Object.keys(SUFFIXES[kind]).filter((s) => s !== '');
     throw new UsageError(
-      `'${suffix}' does not fit ${metric} in "${text}"` + (ok.length > 0 ? ` (write a number, or use ${ok.join(' or ')})` : ' (write a plain number)'),
+      `'${suffix}' does not fit ${metric} in ${quote(text)}` + (ok.length > 0 ? ` (write a number, or use ${ok.join(' or ')})` : ' (write a plain number)'),
     );
   }
-  return { metric, op, value: Number(number) * scale, suffix: suffix.toLowerCase(), text };
+  const value = Number(number) * scale;
+  // 400 digits are a valid decimal, and Infinity: a limit no measure can be compared with.
+  if (!Number.isFinite(value)) throw new UsageError(`the value in ${quote(text)} is too large`);
+  return { metric, op, value, suffix: unit, text };
 }
 
 /**

@@ -7,7 +7,7 @@ import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
 import type { Readable } from 'node:stream';
-import { UsageError } from './errors.js';
+import { clip, UsageError } from './errors.js';
 import type { Via } from './follow/via.js';
 import { MAX_URL_LENGTH, parseTarget, redactUrl, type Target } from './target.js';
 
@@ -43,10 +43,17 @@ export function makeJob(line: number, text: string): Job {
     : { line, url, target, invalid: null };
 }
 
+/** What an over-long line's record keeps of it: its first 200 characters. */
+const headOf = (text: string): string => clip(text, 200);
+
+/**
+ * A line over MAX_URL_LENGTH characters (as read, whitespace included): an invalid job whatever
+ * it holds, whether it arrived in one chunk or many, so the outcome never depends on chunking.
+ */
 function overlongJob(line: number, head: string): Job {
   return {
     line,
-    url: redactUrl(head.slice(0, 200)) + '…',
+    url: redactUrl(head.trimStart()) + '…',
     target: null,
     invalid: `line longer than ${MAX_URL_LENGTH} characters`,
   };
@@ -85,9 +92,14 @@ function open(source: string, stdin: Readable): Readable {
 }
 
 /**
- * Yields arrays of Jobs, one array per chunk read. Blank lines and `#` comments are counted
- * as skipped and produce no Job. A line over MAX_URL_LENGTH is not accumulated: its head is
- * kept for the record and the rest is dropped as it streams by.
+ * Yields arrays of Jobs, one array per chunk read, possibly empty. Blank lines and `#` comments
+ * are counted as skipped and produce no Job. A line over MAX_URL_LENGTH is not accumulated: its
+ * head is kept for the record and the rest is dropped as it streams by.
+ *
+ * Why an empty array is yielded too: the consumer stops reading with `return()`, and an async
+ * generator runs that only once its pending `next()` has settled. A chunk without a newline
+ * (an endless line: `sweep /dev/zero`) would otherwise never settle it, and the first signal
+ * could not stop the read. One extra promise turn per 64 KiB chunk is all it costs.
  */
 export async function* readJobs(
   sources: readonly string[],
@@ -102,8 +114,8 @@ export async function* readJobs(
     const flushLine = (text: string, out: Job[]): void => {
       line++;
       progress.linesRead++;
-      if (overlong !== null) {
-        out.push(overlongJob(line, overlong));
+      if (overlong !== null || text.length > MAX_URL_LENGTH) {
+        out.push(overlongJob(line, overlong ?? headOf(text)));
         overlong = null;
         return;
       }
@@ -131,11 +143,11 @@ export async function* readJobs(
       if (overlong === null) {
         carry = carry === '' ? text.slice(start) : carry + text.slice(start);
         if (carry.length > MAX_URL_LENGTH) {
-          overlong = carry.slice(0, 200);
+          overlong = headOf(carry);
           carry = '';
         }
       }
-      if (jobs.length > 0) yield jobs;
+      yield jobs;
     }
     const rest = carry + decoder.end();
     if (rest !== '' || overlong !== null) {

@@ -1,6 +1,13 @@
 // The NDJSON record: one per non-skipped input line. Built as a string by hand, in a fixed key
 // order, because JSON.stringify of an object per record is measurably slower on the hot path and
 // the only values that need escaping are the URLs and the error message.
+//
+// Those go through JSON.stringify, which escapes quotes, backslashes and every control character
+// (so a record is always one line) and writes a lone surrogate as a \udXXX escape (ES2019
+// well-formed stringify): the line stays valid UTF-8 and parses back to the very same string.
+// sweep does not make lone surrogates itself: input is decoded from UTF-8, and the places that
+// shorten text (an over-long line's head, error messages) cut between characters (clip() in
+// errors.ts). test/record.property.test.ts holds these promises for any string.
 
 import type { ErrorCode } from './errors.js';
 import type { Via } from './follow/via.js';

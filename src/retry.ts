@@ -6,6 +6,8 @@ import type { ErrorCode } from './errors.js';
 
 export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([408, 425, 429, 500, 502, 503, 504]);
 
+// Not here, on purpose: `protocol` (a response that breaks HTTP is broken the same way the next
+// time), `tls`, `body_too_large`, redirect errors, `invalid_url`, `robots_disallowed`.
 export const RETRYABLE_ERRORS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'timeout',
   'connect_refused',

@@ -47,10 +47,12 @@ describe('server faults', () => {
     expect(rec).toMatchObject({ ok: false, status: 200, bytes: 100, error: { code: 'connection_reset' } });
   });
 
-  it('invalid chunked encoding is a network error naming the protocol fault', async () => {
-    const rec = await one('/bad-chunked/1', ['-r', '0']);
-    expect(rec).toMatchObject({ ok: false, error: { code: 'network' } });
+  // More responses that break HTTP, byte for byte from a raw TCP server: protocol.test.ts.
+  it('invalid chunked encoding is protocol, naming the fault, and is not retried', async () => {
+    const rec = await one('/bad-chunked/1', ['-r', '2']);
+    expect(rec).toMatchObject({ ok: false, attempts: 1, error: { code: 'protocol' } });
     expect(rec.error!.message).toMatch(/chunk/i);
+    expect(bed.tb.counters.requests).toBe(1);
   });
 
   it('a redirect to a non-http(s) scheme is refused, not followed', async () => {
@@ -103,9 +105,10 @@ describe('server faults', () => {
     expect(r.records[0]).toMatchObject({ ok: false, status: null, attempts: 1, error: { code: 'dns' } });
   });
 
-  it("response headers over undici's size limit are a network error, not a crash", async () => {
-    const rec = await one('/big-headers/40000/1', ['-r', '0']);
-    expect(rec).toMatchObject({ ok: false, status: null, error: { code: 'network' } });
+  it("response headers over undici's size limit are protocol, not a crash, and are not retried", async () => {
+    const rec = await one('/big-headers/40000/1', ['-r', '2']);
+    expect(rec).toMatchObject({ ok: false, status: null, attempts: 1, error: { code: 'protocol' } });
     expect(rec.error!.message).toMatch(/header/i);
+    expect(bed.tb.counters.requests).toBe(1);
   });
 });

@@ -46,6 +46,23 @@ describe('parseGates', () => {
     expect(() => parseGates('error_rate>5ms')).toThrow(/does not fit error_rate/);
     expect(() => parseGates('p99>5,')).toThrow(/empty expression/);
   });
+
+  // Found by test/gates.property.test.ts.
+  it('takes no name every JS object has for a metric or a suffix (p99>5constructor was a gate with value NaN)', () => {
+    expect(() => parseGates('p99>5constructor')).toThrow(/'constructor' does not fit p99/);
+    expect(() => parseGates('p99>5__proto__')).toThrow(UsageError);
+    expect(() => parseGates('toString<1')).toThrow(/unknown metric 'toString'/);
+    expect(() => parseGates('constructor>1')).toThrow(/unknown metric 'constructor'/);
+  });
+
+  it('refuses a value that overflows to Infinity', () => {
+    expect(() => parseGates('p99>' + '9'.repeat(400))).toThrow(/too large/);
+  });
+
+  it('keeps its messages on one line, whatever was typed', () => {
+    expect(() => parseGates('p99\n>5')).toThrow(/got "p99\\n>5"/);
+    expect(() => parseGates('p99 >\t5')).not.toThrow();
+  });
 });
 
 describe('evaluateGates', () => {

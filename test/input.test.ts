@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { readJobs, type InputProgress, type Job } from '../src/input.js';
-import { redactUrl } from '../src/target.js';
+import { MAX_URL_LENGTH, redactUrl } from '../src/target.js';
 import { tempList } from './helpers.js';
 
 const progress = (): InputProgress => ({ bytesRead: 0, bytesTotal: null, linesRead: 0, skipped: 0, done: false });
@@ -68,5 +68,24 @@ describe('input', () => {
     const jobs = await collect(['-'], Readable.from([Buffer.from([0x68, 0x74, 0x74, 0x70, 0x3a, 0x2f, 0x2f, 0x00, 0xff, 0xfe, 0x0a])]));
     expect(jobs).toHaveLength(1);
     expect(jobs[0]!.invalid).not.toBeNull();
+  });
+
+  // Found by test/input.property.test.ts: a line of MAX_URL_LENGTH + 1 characters read in one chunk
+  // became an invalid job carrying all 65,537 characters ("URL longer than ..."), but the same
+  // line across two chunks a short one ("line longer than ..."): the record depended on chunking.
+  it('an over-long line gives the same short record in one chunk or many', async () => {
+    const long = 'http://h.test/' + 'a'.repeat(MAX_URL_LENGTH + 1 - 'http://h.test/'.length);
+    const one = await collect(['-'], Readable.from([Buffer.from(long + '\n')]));
+    const two = await collect(['-'], Readable.from([Buffer.from(long.slice(0, 70_000 - 5000)), Buffer.from(long.slice(65_000) + '\n')]));
+    expect(one).toEqual(two);
+    expect(one[0]!.invalid).toBe(`line longer than ${MAX_URL_LENGTH} characters`);
+    expect(one[0]!.url).toBe(long.slice(0, 200) + '…');
+  });
+
+  it("an over-long line's head does not cut a character in half", async () => {
+    const long = 'x'.repeat(199) + '😀'.repeat(MAX_URL_LENGTH);
+    const [job] = await collect(['-'], Readable.from([Buffer.from(long + '\n')]));
+    expect(job!.url).toBe('x'.repeat(199) + '…');
+    expect(job!.url.isWellFormed()).toBe(true);
   });
 });

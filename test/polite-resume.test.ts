@@ -1,7 +1,7 @@
 // --resume: a crawl killed at random points (SIGKILL, and SIGTERM), then resumed, ends with
 // exactly one final record per input line in the file.
 
-import { appendFileSync, existsSync, readFileSync, statSync, watch } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, statSync, watch, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CrawlRecord } from '../src/record.js';
@@ -112,5 +112,76 @@ describe('--resume', () => {
     const lines = readRecords(out).map((x) => `${x.line}:${x.error?.code ?? 'ok'}`);
     expect(lines.slice(0, 2)).toEqual(['1:aborted', '3:http_status']);
     expect(lines.slice(2).sort()).toEqual(['1:ok', '2:ok']);
+  });
+});
+
+// Every shape of file a kill can leave behind, resumed through the CLI. The empty file crashed
+// 0.1 (`createReadStream(..., { end: -1 })`): a crawl SIGKILLed before its first batch of records.
+// Concurrent: each shape has its own URLs (/flaky/0/... answers 200 and counts hits per path).
+describe.concurrent('--resume on what a kill leaves', () => {
+  const N = 4;
+  const urls = (shape: number): string[] => Array.from({ length: N }, (_, i) => `${tb.url}/flaky/0/shape${shape}-${i + 1}`);
+  const fetched = (shape: number): number => [...tb.counters.hits.keys()].filter((p) => p.startsWith(`/flaky/0/shape${shape}-`)).length;
+  const record = (line: number, code: string | null = null): string =>
+    JSON.stringify({
+      line,
+      url: `http://h.test/p/shape-${line}`, // resume matches by line number, not URL
+      ok: code === null,
+      status: code === null ? 200 : null,
+      bytes: 0,
+      attempts: 1,
+      ms: 1,
+      ttfbMs: null,
+      redirects: 0,
+      finalUrl: null,
+      error: code === null ? null : { code, message: 'x' },
+    }) + '\n';
+  const torn = (line: number): Buffer => Buffer.from(record(line).slice(0, 40));
+
+  interface Shape {
+    name: string;
+    /** File contents before the run; null: no file. */
+    before: Buffer | null;
+    /** How many bytes at the end are torn (must be cut). */
+    tornBytes: number;
+    /** Lines whose final record is already in the file (not fetched again). */
+    done: number[];
+  }
+  const shapes = (): Shape[] => {
+    const whole = Buffer.from(record(1) + record(2));
+    // "é€" is 2 + 3 bytes; cut inside the euro sign.
+    const utf8 = Buffer.concat([whole, Buffer.from('{"line":3,"url":"http://h.test/é€', 'utf8').subarray(0, -1)]);
+    return [
+      { name: 'missing', before: null, tornBytes: 0, done: [] },
+      { name: 'empty (0 bytes)', before: Buffer.alloc(0), tornBytes: 0, done: [] },
+      { name: 'only newlines', before: Buffer.from('\n\n\n'), tornBytes: 0, done: [] },
+      { name: 'only a torn line', before: torn(1), tornBytes: 40, done: [] },
+      { name: 'a torn line after whole records', before: Buffer.concat([whole, torn(3)]), tornBytes: 40, done: [1, 2] },
+      { name: 'a torn multi-byte UTF-8 character', before: utf8, tornBytes: utf8.length - whole.length, done: [1, 2] },
+      { name: 'the last record aborted', before: Buffer.from(record(1) + record(2) + record(3, 'aborted')), tornBytes: 0, done: [1, 2] },
+    ];
+  };
+
+  shapes().forEach((shape, id) => {
+    it(`${shape.name}: one final record per line, torn bytes cut, only the rest fetched`, async ({ expect }) => {
+      const list = tempList(urls(id));
+      const dir = tempDir();
+      const out = join(dir, 'out.ndjson');
+      const summary = join(dir, 'summary.json');
+      if (shape.before !== null) writeFileSync(out, shape.before);
+      const r = await runCli(['-q', '--summary-json', summary, '--resume', out, list]);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const after = readFileSync(out);
+      // What was whole stays byte for byte; the torn tail is gone, not parsed, not kept.
+      const kept = shape.before === null ? Buffer.alloc(0) : shape.before.subarray(0, shape.before.length - shape.tornBytes);
+      expect(after.subarray(0, kept.length).equals(kept)).toBe(true);
+      const records = readRecords(out);
+      const finals = records.filter((x) => x.error?.code !== 'aborted').map((x) => x.line).sort((a, b) => a - b);
+      expect(finals).toEqual(Array.from({ length: N }, (_, i) => i + 1));
+      expect(fetched(id)).toBe(N - shape.done.length);
+      const s = JSON.parse(readFileSync(summary, 'utf8')) as { polite: { resume: { alreadyFinal: number; skipped: number; tornBytesCut: number } } };
+      expect(s.polite.resume).toMatchObject({ alreadyFinal: shape.done.length, skipped: shape.done.length, tornBytesCut: shape.tornBytes });
+    });
   });
 });

@@ -35,6 +35,9 @@ describe('retry policy', () => {
     }
     expect(isRetryable({ code: 'connection_reset', status: null, sent: true }, 'HEAD')).toBe(true);
     expect(isRetryable({ code: 'body_too_large', status: 200, sent: true }, 'GET')).toBe(false);
+    // A response that breaks HTTP would break it again: no retry, whatever the method.
+    expect(isRetryable({ code: 'protocol', status: null, sent: true }, 'GET')).toBe(false);
+    expect(isRetryable({ code: 'protocol', status: 200, sent: true }, 'PUT')).toBe(false);
   });
 
   it('retries a POST only when it never reached a socket', () => {

@@ -3,11 +3,11 @@
 // has exactly one whole record, and what the summary says.
 
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import type { CrawlRecord } from '../src/record.js';
-import { parseRecords, runCli, tempDir, tempList, useTestbed } from './helpers.js';
+import { parseRecords, runCli, tempDir, tempList, useTestbed, type RunResult } from './helpers.js';
 
 const bed = useTestbed();
 
@@ -158,5 +158,71 @@ describe('signals', () => {
     const s = JSON.parse(readFileSync(summary, 'utf8')) as { interrupted: Interruption; records: number; linesRead: number };
     expect(s.records).toBe(recs.length);
     expect(s.records + s.interrupted.notStarted).toBe(s.linesRead);
+  });
+
+  // 0.1: an input line that never ends (no newline) kept the reader's pending next() from
+  // settling, so stop() was queued behind it: "stopped reading input" was printed, and sweep
+  // kept reading at full CPU until a second signal.
+  describe('one signal stops an endless line', () => {
+    /** Bytes the process has read (Linux /proc): startup reads < 1 MiB, so more means input. */
+    const bytesRead = (pid: number): number => Number(/rchar: (\d+)/.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))![1]);
+    /** If one signal does not end it, kill it so the test fails fast instead of burning a core. */
+    const killIfStuck = (child: ChildProcess): void => {
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      child.once('exit', () => clearTimeout(timer));
+    };
+    const expectStoppedOnce = (r: RunResult): void => {
+      expect(r.signal).toBeNull(); // not killed by the second-chance SIGKILL
+      expect(r.code).toBe(130);
+      expect(r.stderr.match(/stopped reading input/g)).toHaveLength(1);
+      expect(r.stderr).toMatch(/interrupted\s+by SIGINT: 0 requests aborted, 0 lines read but not started/);
+      expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
+      expect(r.stdout).toBe('');
+    };
+
+    it.skipIf(!existsSync('/proc/self/io'))('sweep /dev/zero exits 130 after one SIGINT', async () => {
+      const r = await runCli(['--grace', '100', '/dev/zero'], {
+        onSpawn: (child) => {
+          killIfStuck(child);
+          void vi
+            .waitFor(() => expect(bytesRead(child.pid!)).toBeGreaterThan(16 * 1024 * 1024), { timeout: 20_000, interval: 20 })
+            .then(() => child.kill('SIGINT'));
+        },
+      });
+      expectStoppedOnce(r);
+    });
+
+    it('an endless stdin stream without a newline exits 130 after one SIGINT', async () => {
+      // Bytes 0x00-0xff except the newline, written for as long as sweep runs.
+      const chunk = Buffer.from(Array.from({ length: 64 * 1024 }, (_, i) => (i * 7919) % 256 === 10 ? 11 : (i * 7919) % 256));
+      const r = await runCli(['--grace', '100'], {
+        keepStdinOpen: true,
+        onSpawn: (child) => {
+          killIfStuck(child);
+          let written = 0;
+          let signalled = false;
+          let open = true;
+          child.once('exit', () => (open = false));
+          child.stdin!.on('error', () => (open = false));
+          const write = (): void => {
+            while (open) {
+              const more = child.stdin!.write(chunk);
+              written += chunk.length;
+              // 4 MiB handed over: at least ~3.8 MiB of it went through the pipe into sweep.
+              if (!signalled && written >= 4 * 1024 * 1024) {
+                signalled = true;
+                child.kill('SIGINT');
+              }
+              if (!more) {
+                child.stdin!.once('drain', write);
+                return;
+              }
+            }
+          };
+          write();
+        },
+      });
+      expectStoppedOnce(r);
+    });
   });
 });

@@ -7,9 +7,7 @@
 // (SIGKILL included) leaves at most one torn line, at the very end. It is cut off (the file is
 // truncated after its last newline) before anything is appended, never parsed.
 
-import { createReadStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
-import { StringDecoder } from 'node:string_decoder';
+import { open, type FileHandle } from 'node:fs/promises';
 
 /** A growable bitset of line numbers. */
 export class LineSet {
@@ -58,51 +56,80 @@ export function isFinal(record: { error?: { code?: unknown } | null }): boolean 
   return record.error == null || record.error.code !== 'aborted';
 }
 
+/** Lines longer than this cannot be records (a record stays under 1 MiB: a URL of at most
+ * 64 Ki characters, JSON-escaped, twice, and a short message): not accumulated, counted unreadable. */
+export const MAX_RECORD_BYTES = 4 * 1024 * 1024;
+
 /**
  * Reads a previous run's records and cuts a torn tail. A missing file is an empty state
- * (the first run of a resumable crawl).
+ * (the first run of a resumable crawl); so is an empty one (a run killed before its first
+ * record). Lines are split on the newline byte, which never occurs inside a UTF-8 sequence, so
+ * a multi-byte character torn by a kill stays in the torn tail. `chunkBytes` is the read size
+ * (tests make it small to cross chunk boundaries).
  */
-export async function scanResume(path: string): Promise<ResumeState> {
+export async function scanResume(path: string, chunkBytes = 256 * 1024): Promise<ResumeState> {
   const state: ResumeState = { final: new LineSet(), records: 0, tornBytes: 0, unreadable: 0 };
-  let size: number;
+  let handle: FileHandle;
   try {
-    size = (await stat(path)).size;
+    handle = await open(path, 'r');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return state;
     throw err;
   }
-  const decoder = new StringDecoder('utf8');
-  let carry = '';
-  let consumed = 0; // bytes up to and including the last newline seen
-  let offset = 0;
-  for await (const chunk of createReadStream(path, { end: size - 1, highWaterMark: 256 * 1024 })) {
-    const buf = chunk as Buffer;
-    const lastNl = buf.lastIndexOf(10);
-    if (lastNl !== -1) consumed = offset + lastNl + 1;
-    offset += buf.length;
-    const text = carry + decoder.write(buf);
-    let start = 0;
-    let nl = text.indexOf('\n');
-    while (nl !== -1) {
-      readLine(text.slice(start, nl), state);
-      start = nl + 1;
-      nl = text.indexOf('\n', start);
+  let size: number;
+  let consumed = 0; // bytes up to and including the last newline
+  try {
+    size = (await handle.stat()).size;
+    const buf = Buffer.allocUnsafe(Math.max(1, Math.min(chunkBytes, size)));
+    let parts: Buffer[] = []; // the line being read, when it spans chunks
+    let partBytes = 0;
+    let overlong = false;
+    let offset = 0;
+    while (offset < size) {
+      const { bytesRead } = await handle.read(buf, 0, Math.min(buf.length, size - offset), offset);
+      if (bytesRead === 0) break; // the file shrank under us: what is left is not ours to judge
+      let start = 0;
+      let nl = buf.indexOf(10, 0);
+      while (nl !== -1 && nl < bytesRead) {
+        if (overlong) state.unreadable++;
+        else if (partBytes === 0) readLine(buf.toString('utf8', start, nl), state);
+        else readLine(Buffer.concat([...parts, buf.subarray(start, nl)]).toString('utf8'), state);
+        parts = [];
+        partBytes = 0;
+        overlong = false;
+        start = nl + 1;
+        consumed = offset + start;
+        nl = buf.indexOf(10, start);
+      }
+      if (start < bytesRead && !overlong) {
+        partBytes += bytesRead - start;
+        if (partBytes > MAX_RECORD_BYTES) {
+          overlong = true;
+          parts = [];
+        } else {
+          parts.push(Buffer.from(buf.subarray(start, bytesRead))); // a copy: buf is reused
+        }
+      }
+      offset += bytesRead;
     }
-    carry = text.slice(start);
+  } finally {
+    await handle.close();
   }
-  if (size === 0) return state;
   if (consumed < size) {
     state.tornBytes = size - consumed;
-    const handle = await open(path, 'r+');
+    const writable = await open(path, 'r+');
     try {
-      await handle.truncate(consumed);
-      await handle.sync();
+      await writable.truncate(consumed);
+      await writable.sync();
     } finally {
-      await handle.close();
+      await writable.close();
     }
   }
   return state;
 }
+
+/** Record line numbers are 1-based and fit the LineSet (a bogus 1e15 or -1 must not wrap). */
+const MAX_LINE = 0xffffffff;
 
 function readLine(text: string, state: ResumeState): void {
   if (text.trim() === '') return;
@@ -113,10 +140,11 @@ function readLine(text: string, state: ResumeState): void {
     state.unreadable++;
     return;
   }
-  if (record === null || typeof record !== 'object' || !Number.isSafeInteger(record.line)) {
+  const line = record === null || typeof record !== 'object' ? undefined : record.line;
+  if (typeof line !== 'number' || !Number.isInteger(line) || line < 1 || line > MAX_LINE) {
     state.unreadable++;
     return;
   }
   state.records++;
-  if (isFinal(record)) state.final.add(record.line as number);
+  if (isFinal(record)) state.final.add(line);
 }

@@ -19,7 +19,7 @@ export function parseShard(raw: string): ShardSpec {
   if (m === null) throw new UsageError('Expected k/n, such as 1/4.');
   const k = Number(m[1]);
   const n = Number(m[2]);
-  if (!Number.isSafeInteger(n) || n < 1 || n > 0xffffffff) throw new UsageError('Expected n >= 1 in k/n.');
+  if (!Number.isSafeInteger(n) || n < 1 || n > 0xffffffff) throw new UsageError('Expected n >= 1 in k/n (and at most 4294967295, the hash range).');
   if (!Number.isSafeInteger(k) || k < 1 || k > n) throw new UsageError(`Expected 1 <= k <= n in k/n (n is ${n}).`);
   return { k, n };
 }

@@ -5,7 +5,7 @@ import { dirname, resolve } from 'node:path';
 import type { CrawlConfig } from './config.js';
 import type { Follower, FollowStats } from './follow/follower.js';
 import type { FollowConfig } from './follow/options.js';
-import type { ResumeState } from './polite/resume.js';
+import type { FinishedKeys, ResumeState } from './polite/resume.js';
 import type { ExchangeTap } from './exchange.js';
 import { readJobs, totalInputBytes, type InputProgress, type Job } from './input.js';
 import { createLogger } from './logger.js';
@@ -60,7 +60,7 @@ export async function crawl(cfg: CrawlConfig, io: CrawlIo = { stdin: process.std
   };
   const readsStdin = sources.jobs === undefined && cfg.inputs.includes('-');
   // --resume: read the previous records (cutting a torn tail) before the file is appended to.
-  const resume = cfg.resume === null ? null : await (await import('./polite/resume.js')).scanResume(cfg.resume);
+  const resume = cfg.resume === null ? null : await (await import('./polite/resume.js')).scanResume(cfg.resume, undefined, cfg.follow === null ? undefined : await finishedKeys());
   const writer: RecordWriter = sources.sink ?? new RecordSink(cfg.resume ?? cfg.output, cfg.resume !== null);
   const follower = cfg.follow === null ? null : await openFollower(cfg, cfg.follow, resume);
   if (follower !== null && writer instanceof RecordSink) writer.beforeWrite = () => follower.flushSync();
@@ -94,6 +94,17 @@ export async function crawl(cfg: CrawlConfig, io: CrawlIo = { stdin: process.std
   await reportOutcome(cfg, outcome, io.stderr, followStats === null ? {} : { text: formatFollow(followStats), json: { follow: followStats } });
   logger.info({ records: outcome.snapshot.records, elapsedMs: outcome.snapshot.elapsedMs }, 'crawl finished');
   return { snapshot: outcome.snapshot, exitCode: outcome.exitCode };
+}
+
+/** A compact set of normalized URL keys (24 bytes a URL), for what a resumed recursive crawl finished. */
+async function finishedKeys(): Promise<FinishedKeys> {
+  const [{ SeenSet }, { loadHasher }, { normalizeUrl }] = await Promise.all([
+    import('./frontier/seen.js'),
+    import('./polite/hash.js'),
+    import('./discover/normalize.js'),
+  ]);
+  const set = new SeenSet(await loadHasher());
+  return { keyOf: normalizeUrl, add: (key) => void set.claim(key, 0), has: (key) => set.has(key) };
 }
 
 /** Opens the frontier: beside --resume's file its admission log; its spill in --state-dir or the output's directory. */

@@ -49,6 +49,15 @@ export interface ResumeState {
   tornBytes: number;
   /** Complete lines that were not a record (not JSON or no line number): ignored. */
   unreadable: number;
+  /** Recursive crawls: the URL keys of every final record (seeds' and found URLs'). */
+  finishedKeys?: { has(key: string): boolean };
+}
+
+/** For recursive crawls: how a record's `url` becomes a frontier key, and where keys go. */
+export interface FinishedKeys {
+  keyOf(url: string): string | null;
+  add(key: string): void;
+  has(key: string): boolean;
 }
 
 /** True when a parsed record is final (see the header comment). */
@@ -67,8 +76,9 @@ export const MAX_RECORD_BYTES = 4 * 1024 * 1024;
  * a multi-byte character torn by a kill stays in the torn tail. `chunkBytes` is the read size
  * (tests make it small to cross chunk boundaries).
  */
-export async function scanResume(path: string, chunkBytes = 256 * 1024): Promise<ResumeState> {
+export async function scanResume(path: string, chunkBytes = 256 * 1024, keys?: FinishedKeys): Promise<ResumeState> {
   const state: ResumeState = { final: new LineSet(), records: 0, tornBytes: 0, unreadable: 0 };
+  if (keys !== undefined) state.finishedKeys = keys;
   let handle: FileHandle;
   try {
     handle = await open(path, 'r');
@@ -92,8 +102,8 @@ export async function scanResume(path: string, chunkBytes = 256 * 1024): Promise
       let nl = buf.indexOf(10, 0);
       while (nl !== -1 && nl < bytesRead) {
         if (overlong) state.unreadable++;
-        else if (partBytes === 0) readLine(buf.toString('utf8', start, nl), state);
-        else readLine(Buffer.concat([...parts, buf.subarray(start, nl)]).toString('utf8'), state);
+        else if (partBytes === 0) readLine(buf.toString('utf8', start, nl), state, keys);
+        else readLine(Buffer.concat([...parts, buf.subarray(start, nl)]).toString('utf8'), state, keys);
         parts = [];
         partBytes = 0;
         overlong = false;
@@ -131,9 +141,9 @@ export async function scanResume(path: string, chunkBytes = 256 * 1024): Promise
 /** Record line numbers are 1-based and fit the LineSet (a bogus 1e15 or -1 must not wrap). */
 const MAX_LINE = 0xffffffff;
 
-function readLine(text: string, state: ResumeState): void {
+function readLine(text: string, state: ResumeState, keys: FinishedKeys | undefined): void {
   if (text.trim() === '') return;
-  let record: { line?: unknown; error?: { code?: unknown } | null };
+  let record: { line?: unknown; url?: unknown; error?: { code?: unknown } | null };
   try {
     record = JSON.parse(text) as typeof record;
   } catch {
@@ -141,10 +151,17 @@ function readLine(text: string, state: ResumeState): void {
     return;
   }
   const line = record === null || typeof record !== 'object' ? undefined : record.line;
-  if (typeof line !== 'number' || !Number.isInteger(line) || line < 1 || line > MAX_LINE) {
+  // A URL found by a recursive crawl has no input line (null): known by its URL alone.
+  const found = line === null && keys !== undefined && typeof record.url === 'string';
+  if (!found && (typeof line !== 'number' || !Number.isInteger(line) || line < 1 || line > MAX_LINE)) {
     state.unreadable++;
     return;
   }
   state.records++;
-  if (isFinal(record)) state.final.add(line);
+  if (!isFinal(record)) return;
+  if (!found) state.final.add(line as number);
+  if (keys !== undefined && typeof record.url === 'string') {
+    const key = keys.keyOf(record.url);
+    if (key !== null) keys.add(key);
+  }
 }

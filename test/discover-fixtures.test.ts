@@ -3,10 +3,14 @@
 
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error: a plain ES module shared with bench/extract.mjs, no typings
-import { linkFixtures } from '../fixtures/fixtures.mjs';
+import { linkFixtures, robotsFixtures, sitemapFixtures } from '../fixtures/fixtures.mjs';
 import { extractCssUrls, LinkExtractor, type PageLinks } from '../src/discover/extract.js';
+import { robotsSitemaps } from '../src/discover/robots-sitemaps.js';
+import { SitemapParser } from '../src/discover/sitemap.js';
 
 interface LinkFixture { name: string; type: 'html' | 'css'; body: Buffer; page: string; requisites: boolean; expected: PageLinks }
+interface SitemapFixture { name: string; body: Buffer; expected: { kind: string; locs: string[]; truncated: boolean } }
+interface RobotsFixture { name: string; text: string; robotsUrl: string; expected: string[] }
 
 function extract(f: LinkFixture, chunk: number): PageLinks {
   if (f.type === 'css') {
@@ -29,5 +33,29 @@ describe('fixtures/links', () => {
         for (const chunk of [1, 2, 5]) expect(extract(f, chunk)).toEqual(f.expected);
       });
     }
+  }
+});
+
+describe('fixtures/sitemaps', () => {
+  const fixtures = sitemapFixtures() as SitemapFixture[];
+  it('has a corpus', () => expect(fixtures.length).toBeGreaterThanOrEqual(5));
+  for (const f of fixtures) {
+    it(`${f.name} yields its expected URLs, whole and in 1- and 7-byte chunks`, async () => {
+      for (const chunk of [f.body.length, 1, 7]) {
+        const p = new SitemapParser();
+        for (let i = 0; i < f.body.length; i += chunk) p.write(f.body.subarray(i, i + chunk));
+        const r = await p.end();
+        expect({ kind: r.kind, locs: r.locs, truncated: r.truncated }).toEqual(f.expected);
+        expect(r.error).toBeNull();
+      }
+    });
+  }
+});
+
+describe('fixtures/robots', () => {
+  for (const f of robotsFixtures() as RobotsFixture[]) {
+    it(`${f.name} names its expected sitemaps`, () => {
+      expect(robotsSitemaps(f.text, f.robotsUrl)).toEqual(f.expected);
+    });
   }
 });

@@ -62,7 +62,24 @@ const MAX_NAME = 24; // longer tag or attribute names are never wanted; they are
 // Elements whose content is text up to their own end tag (HTML: raw text and RCDATA, and
 // noscript is NOT among them: sweep runs no scripts, so noscript content is markup, as in a
 // browser with scripting disabled).
-const RAW_TEXT = new Set(['style', 'xmp', 'iframe', 'noembed', 'noframes', 'title', 'textarea']);
+const RAW_TEXT = ['style', 'xmp', 'iframe', 'noembed', 'noframes', 'title', 'textarea'];
+
+/** Per tag name, in one lookup: is it reported (REPORT), and which state its content starts in. */
+const REPORT = 0x100;
+const CONTENT_MASK = 0xff;
+const tagTables = new WeakMap<ScannerOptions, Map<string, number>>();
+function tagTable(opt: ScannerOptions): Map<string, number> {
+  let table = tagTables.get(opt);
+  if (table === undefined) {
+    table = new Map();
+    for (const name of RAW_TEXT) table.set(name, RAWTEXT);
+    table.set('script', SCRIPT);
+    table.set('plaintext', PLAINTEXT);
+    for (const name of opt.tags) table.set(name, (table.get(name) ?? TEXT) | REPORT);
+    tagTables.set(opt, table);
+  }
+  return table;
+}
 
 const isSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0c || c === 0x0d;
 const isAlpha = (c: number): boolean => ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a);
@@ -75,9 +92,11 @@ export class HtmlScanner {
   // The tag being read.
   private isEndTag = false;
   private nameBytes = '';
+  private nameUpper = false; // nameBytes holds an upper-case ASCII letter (toLowerCase is not free)
   private tagName = '';
   private want = WANT_NONE;
-  private readonly attrs: string[] = [];
+  private content = TEXT; // the state the current start tag's content starts in
+  private attrs: string[] = [];
   private attrName = '';
   private attrMode = SKIP;
   private attrPending = false; // a name was read, its value not yet
@@ -89,7 +108,11 @@ export class HtmlScanner {
   private styleParts: Buffer[] | null = null;
   private styleBytes = 0;
 
-  constructor(private readonly sink: TagSink, private readonly opt: ScannerOptions) {}
+  private readonly table: Map<string, number>;
+
+  constructor(private readonly sink: TagSink, private readonly opt: ScannerOptions) {
+    this.table = tagTable(opt);
+  }
 
   write(chunk: Buffer): void {
     let buf = chunk;
@@ -143,9 +166,10 @@ export class HtmlScanner {
           while (j < len) {
             const c = s.charCodeAt(j);
             if (c === 0x3e || c === 0x2f || isSpace(c)) break;
+            if (c >= 0x41 && c <= 0x5a) this.nameUpper = true;
             j++;
           }
-          if (this.nameBytes.length < MAX_NAME) this.nameBytes += s.slice(i, Math.min(j, i + MAX_NAME));
+          if (!this.isEndTag && this.nameBytes.length < MAX_NAME) this.nameBytes += s.slice(i, Math.min(j, i + MAX_NAME));
           i = j;
           if (j < len) { this.endTagName(); state = BEFORE_ATTR_NAME; }
           break;
@@ -168,6 +192,7 @@ export class HtmlScanner {
           while (j < len) {
             const c = s.charCodeAt(j);
             if (c === 0x3d || c === 0x3e || c === 0x2f || isSpace(c)) break;
+            if (c >= 0x41 && c <= 0x5a) this.nameUpper = true;
             j++;
           }
           if (this.want !== WANT_NONE && this.nameBytes.length < MAX_NAME) {
@@ -301,30 +326,37 @@ export class HtmlScanner {
   private beginTag(isEnd: boolean): void {
     this.isEndTag = isEnd;
     this.nameBytes = '';
-    if (this.attrs.length > 0) this.attrs.length = 0;
+    this.nameUpper = false;
     this.attrPending = false;
     this.attrMode = SKIP;
   }
 
   private endTagName(): void {
-    const name = this.nameBytes.toLowerCase();
+    if (this.isEndTag) { // end tags only need tokenizing (raw-text ends are found elsewhere)
+      this.want = WANT_NONE;
+      return;
+    }
+    const name = this.nameUpper ? this.nameBytes.toLowerCase() : this.nameBytes;
     this.tagName = name;
     this.nameBytes = '';
-    if (this.isEndTag) this.want = WANT_NONE;
-    else if (this.opt.tags.has(name)) this.want = WANT_LISTED;
+    const entry = this.table.get(name) ?? TEXT;
+    this.content = entry & CONTENT_MASK;
+    if (entry & REPORT) this.want = WANT_LISTED;
     else this.want = this.opt.styleAttributes ? WANT_STYLE : WANT_NONE;
+    if (this.want !== WANT_NONE) this.attrs = []; // a fresh array: cheaper than truncating one
   }
 
   private beginAttr(): void {
     this.commitEmpty();
     this.nameBytes = '';
+    this.nameUpper = false;
     this.attrMode = SKIP;
   }
 
   private endAttrName(): void {
     this.attrPending = false;
     if (this.want === WANT_NONE) return;
-    const name = this.nameBytes.toLowerCase();
+    const name = this.nameUpper ? this.nameBytes.toLowerCase() : this.nameBytes;
     this.nameBytes = '';
     const wanted = this.want === WANT_LISTED ? this.opt.attributes.has(name) : name === 'style';
     if (!wanted || this.hasAttr(name)) return; // a duplicate attribute is ignored, as in HTML
@@ -376,7 +408,7 @@ export class HtmlScanner {
       text = Buffer.concat(parts).toString('utf8');
     }
     if (text.indexOf('\0') >= 0) text = text.replace(/\0/g, '\uFFFD'); // as the HTML tokenizer does
-    this.attrs.push(this.attrName, text.indexOf('&') < 0 ? text : decodeHTMLAttribute(text));
+    this.attrs.push(this.attrName, text.indexOf('&') < 0 ? text : decodeReferences(text));
   }
 
   /** The `>` of a tag: report it, and switch to the state its element's content starts in. */
@@ -387,14 +419,11 @@ export class HtmlScanner {
     if (this.want !== WANT_NONE && (this.want === WANT_LISTED || this.attrs.length > 0)) {
       this.sink.tag(name, this.attrs);
     }
-    if (name === 'script') return SCRIPT;
-    if (RAW_TEXT.has(name)) {
+    if (this.content === RAWTEXT) {
       this.rawName = name;
       if (name === 'style' && this.opt.styleText) { this.styleParts = []; this.styleBytes = 0; }
-      return RAWTEXT;
     }
-    if (name === 'plaintext') return PLAINTEXT;
-    return TEXT;
+    return this.content;
   }
 
   // ---- raw text and script data ----
@@ -481,6 +510,15 @@ export class HtmlScanner {
     this.styleParts = null;
     this.sink.style(css);
   }
+}
+
+/** Character references in an attribute value. `&amp;` alone (in most query strings) is
+ * replaced directly: the full decoder walks its trie per reference. */
+function decodeReferences(text: string): string {
+  for (let amp = text.indexOf('&'); amp >= 0; amp = text.indexOf('&', amp + 1)) {
+    if (!text.startsWith('&amp;', amp)) return decodeHTMLAttribute(text);
+  }
+  return text.replaceAll('&amp;', '&');
 }
 
 /** Does s hold `lit` at i? 1 yes, 0 no, -1 the chunk ends before that is known. */

@@ -104,7 +104,7 @@ describe('link extraction properties', () => {
       fc.property(markup, fc.boolean(), (html, requisites) => {
         expect(extract(Buffer.from(html), requisites)).toEqual(oracle(html, requisites));
       }),
-      runs(3000),
+      runs(2000),
     );
   });
 
@@ -189,7 +189,7 @@ describe('link extraction properties', () => {
         }
         expect(new Resolver(base).resolve(raw)).toBe(slow);
       }),
-      runs(3000),
+      runs(2000),
     );
   });
 });

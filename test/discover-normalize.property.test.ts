@@ -95,7 +95,7 @@ describe('normalizeUrl properties', () => {
         const once = normalizeUrl(s);
         if (once !== null) expect(normalizeUrl(once)).toBe(once);
       }),
-      runs(3000),
+      runs(1500),
     );
   });
 
@@ -104,7 +104,7 @@ describe('normalizeUrl properties', () => {
       fc.property(resource.chain((r) => fc.tuple(fc.constant(r), spelling(r))), ([r, s]) => {
         expect(normalizeUrl(s)).toBe(canonical(r));
       }),
-      runs(3000),
+      runs(1500),
     );
   });
 

@@ -20,7 +20,7 @@ const MAX_ROBOTS = 500 * 1024;
 /** Where one body's decoded bytes go, and what to do with them at the end. */
 interface Consumer {
   write(chunk: Buffer): void;
-  finish(): void;
+  finish(): void | Promise<void>;
 }
 
 export class PageTap implements ExchangeTap {
@@ -92,14 +92,10 @@ class PageObserver implements ExchangeObserver {
     }
     if (consumer === null || outcome.error !== null) return;
     const decoder = this.#decoder;
-    if (decoder === null) {
-      consumer.finish();
-      return;
-    }
+    if (decoder === null) return consumer.finish();
     return new Promise<void>((resolve) => {
       const done = (): void => {
-        consumer.finish();
-        resolve();
+        void Promise.resolve(consumer.finish()).then(resolve, resolve);
       };
       decoder.once('end', done);
       decoder.once('error', done);
@@ -121,8 +117,8 @@ class PageObserver implements ExchangeObserver {
       const parser = new SitemapParser();
       return {
         write: (chunk) => parser.write(chunk),
-        finish: () => {
-          const result = parser.end();
+        finish: async () => {
+          const result = await parser.end();
           if (result.kind === 'index') this.#report(result.locs.length, f.admit(result.locs, via, this.#url, 0, 'sitemap'));
           else this.#report(result.locs.length, f.admit(result.locs, via, this.#url, 0, 'page'));
         },

@@ -85,12 +85,13 @@ export async function crawl(cfg: CrawlConfig, io: CrawlIo = { stdin: process.std
   });
   if (follower !== null) follower.onWork = () => run.pump();
   let outcome: RunOutcome;
+  let followStats: FollowStats | null = null;
   try {
     outcome = await run.execute();
   } finally {
+    followStats = follower?.stats() ?? null;
     follower?.close();
   }
-  const followStats = follower?.stats() ?? null;
   await reportOutcome(cfg, outcome, io.stderr, followStats === null ? {} : { text: formatFollow(followStats), json: { follow: followStats } });
   logger.info({ records: outcome.snapshot.records, elapsedMs: outcome.snapshot.elapsedMs }, 'crawl finished');
   return { snapshot: outcome.snapshot, exitCode: outcome.exitCode };

@@ -41,10 +41,25 @@ export async function demo(opts: { count: number }): Promise<number> {
     const result = await withProcessSignals((interrupts) => crawl(cfg, undefined, { interrupts }));
     process.stderr.write(`Records: ${records}\n  try: jq -c 'select(.ok | not)' ${records} | head\n`);
     if (result.exitCode !== 0) return result.exitCode;
+    const site = await recursiveCrawl(testbed.url, dir);
+    if (site !== 0) return site;
     return await latencyTable(testbed);
   } finally {
     await testbed.close();
   }
+}
+
+/** A recursive crawl of the testbed's generated site: what --depth does, on loopback. */
+async function recursiveCrawl(base: string, dir: string): Promise<number> {
+  const seeds = join(dir, 'seeds.txt');
+  const records = join(dir, 'site.ndjson');
+  await writeFile(seeds, `${base}/site/2000/\n`);
+  process.stderr.write(`\nsweep demo: a recursive crawl: one seed, --depth 20, a generated site of 2,000 linked pages (gzip)\n`);
+  const cfg = buildConfig([seeds], { output: records, depth: 20 });
+  const { withProcessSignals } = await import('./run/interrupts.js');
+  const result = await withProcessSignals((interrupts) => crawl(cfg, undefined, { interrupts }));
+  process.stderr.write(`Records: ${records}\n  try: jq -c '{url, depth, parent, links}' ${records} | head\n`);
+  return result.exitCode;
 }
 
 /**

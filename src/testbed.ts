@@ -49,6 +49,7 @@ export const ROUTES = `Routes (every path segment after the route name is free, 
   /big/<bytes>/<n>             200 with a body of <bytes> bytes, streamed
   /site/<n>/                   a generated site of n linked pages (p0.html ... p<n-1>.html), gzip
                                when asked: try  echo URL/site/100/ | sweep --depth 10
+  /site/<n>x<k>/               the same with k links a page (at most 10,000)
 Faults:
   /reset/<n>                   the connection is reset (RST) before any response byte
   /reset-body/<n>              headers and 4 KiB of a 100 KiB body, then a reset
@@ -122,14 +123,17 @@ export function createTestbedHandler(counters: TestbedCounters, hanging: Set<Ser
       case 'site': {
         // /site/<n>/ and /site/<n>/p<i>.html: a generated n-page site (src/site.ts), gzipped
         // when the client asks for it.
-        const n = Math.min(num(parts[2], 100), 1_000_000);
+        // <n>x<fanout> (e.g. 10000000x10000) makes pages with that many links: frontier tests.
+        const [nText, fanText] = (parts[2] ?? '').split('x');
+        const n = Math.min(num(nText, 100), 100_000_000);
+        const fanout = Math.min(num(fanText, 20), 10_000);
         const page = parts[3] === '' || parts[3] === undefined ? 0 : /^p(\d+)\.html$/.exec(parts[3])?.[1];
         const i = page === undefined ? NaN : Number(page);
         if (!(i >= 0 && i < n) || parts.length > 4) {
           send(res, 404, 'no such page\n');
           return;
         }
-        const html = Buffer.from(sitePage(i, n));
+        const html = Buffer.from(sitePage(i, n, 2048, fanout));
         if (/\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
           send(res, 200, gzipSync(html), { 'content-encoding': 'gzip', vary: 'accept-encoding' });
         } else send(res, 200, html);

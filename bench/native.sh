@@ -14,7 +14,9 @@
 #
 # Environment:
 #   REPEATS=3        runs per tool per scenario (alternating)
-#   SCENARIOS="throughput memory delay startup"   which parts to run
+#   SCENARIOS="throughput memory delay startup crawl"   which parts to run
+#                    (crawl: a generated site of 20,000 pages of ~12 KB, 20 links each, gzip on;
+#                    sweep --depth 1000 --scope prefix against wget2 -r -l inf --no-parent)
 #   BARE=0           leave the bare undici loop out of the alternation
 #   BASELINE=path    another build's bin/sweep.js: also run it in the alternation (A B C ...) and
 #                    print sweep/baseline ratios; how hot-path changes are measured
@@ -30,7 +32,7 @@ export LC_ALL=C
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 SWEEP_BIN=${SWEEP_BIN:-$REPO/bin/sweep.js}
 REPEATS=${REPEATS:-3}
-SCENARIOS=${SCENARIOS:-"throughput memory delay startup"}
+SCENARIOS=${SCENARIOS:-"throughput memory delay startup crawl"}
 BASELINE=${BASELINE:-}
 BARE=${BARE:-1}
 CONC=64
@@ -38,6 +40,7 @@ N_SMALL=100000
 N_LARGE=1000000
 N_DELAY=10000
 C_DELAY=1000
+N_SITE=${N_SITE:-20000}
 
 # ---- prerequisites -----------------------------------------------------------------------------
 
@@ -156,6 +159,36 @@ run() {
   echo "$tool $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }') $user $sys $rss" >>"$TMP/runs-$SCEN"
 }
 
+# crawl_run TOOL -> appends "tool wall_s user_s sys_s rss_kb pages" to $TMP/runs-crawl and
+# the sorted list of pages it got (200s) to $TMP/pages-TOOL.
+crawl_run() {
+  local tool=$1 t0 t1 rc=0 out=$TMP/crawl.ndjson dir=$TMP/wget2-site pages
+  local -a cmd
+  case $tool in
+    sweep) cmd=(node "$SWEEP_BIN" -c "$CONC" -q --no-progress --depth 1000 --scope prefix -o "$out" "$TMP/seed.txt") ;;
+    baseline) return ;; # 0.1 has no --depth
+    wget2) cmd=(wget2 -q -r -l inf --no-parent --robots=off "--max-threads=$CONC" -P "$dir" "$BASE/site/") ;;
+  esac
+  rm -rf "$out" "$dir"
+  t0=$(date +%s%N)
+  /usr/bin/time -f '%U %S %M' -o "$TMP/time.txt" "${cmd[@]}" &
+  CHILD=$!
+  wait "$CHILD" || rc=$?
+  CHILD=
+  t1=$(date +%s%N)
+  # wget2 exits 8 when some page answered an error (the commented-out link it follows): not a failure here.
+  if ((rc != 0 && rc != 8)); then echo "bench:native: crawl: $tool exited $rc" >&2; FAILED=1; fi
+  if [[ $tool == sweep ]]; then
+    { grep '"status":200' "$out" || true; } | sed -e 's/^.*"url":"//' -e 's/".*$//' -e "s|^$BASE||" | sort >"$TMP/pages-$tool"
+  else
+    # wget2 writes <dir>/<host>/site/...; its directory name for the host varies with the port.
+    { (cd "$dir"/*/ 2>/dev/null && find . -type f) || true; } | sed -e 's|^\.||' -e 's|/index\.html$|/|' | sort >"$TMP/pages-$tool"
+  fi
+  pages=$(wc -l <"$TMP/pages-$tool")
+  read -r user sys rss <"$TMP/time.txt"
+  echo "$tool $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }') $user $sys $rss $pages" >>"$TMP/runs-crawl"
+}
+
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 # med TOOL FIELD -> median over the runs of the current scenario. Fields: rps us_per_req rss_mb wall
@@ -247,6 +280,38 @@ for s in $SCENARIOS; do
       FIG[node_ms]=$(awk '$1 == "node" { print $2 / 1000 }' "$TMP/startup" | median)
       echo "median sweep --version ${FIG[version_ms]} ms, node -e 0 ${FIG[node_ms]} ms"
       ;;
+    crawl)
+      echo
+      echo "== crawl: a generated site of $N_SITE pages (~12 KB, 20 links each, gzip), $CONC in flight, $REPEATS runs each, alternating"
+      node --input-type=module -e "
+        import { mkdirSync, writeFileSync } from 'node:fs';
+        import { sitePage } from '$REPO/dist/site.js';
+        const n = $N_SITE, dir = '$TMP/www/site';
+        mkdirSync(dir, { recursive: true });
+        for (let i = 0; i < n; i++) writeFileSync(dir + '/p' + i + '.html', sitePage(i, n, 12288, 20));
+        writeFileSync(dir + '/index.html', sitePage(0, n, 12288, 20));
+      "
+      # nginx's worker may run as another user (nobody, when the script runs as root).
+      chmod a+x "$TMP"
+      chmod -R a+rX "$TMP/www"
+      echo "$BASE/site/" >"$TMP/seed.txt"
+      SCEN=crawl N=$N_SITE
+      : >"$TMP/runs-crawl"
+      for _ in $(seq "$REPEATS"); do for tool in sweep wget2; do crawl_run "$tool"; done; done
+      printf '%-9s %8s %10s %8s %8s %10s %8s\n' tool wall_s pages/s user_s sys_s rss_MB pages
+      awk '{ printf "%-9s %8.3f %10.0f %8.2f %8.2f %10.1f %8d\n", $1, $2, $6 / $2, $3, $4, $5 / 1024, $6 }' "$TMP/runs-crawl"
+      crawl_pps() { awk -v t="$1" '$1 == t { print $6 / $2 }' "$TMP/runs-crawl" | median; }
+      FIG[crawl_ratio]=$(ratio "$(crawl_pps sweep)" "$(crawl_pps wget2)")
+      FIG[crawl_sweep]=$(crawl_pps sweep) FIG[crawl_wget2]=$(crawl_pps wget2)
+      if diff -q "$TMP/pages-sweep" "$TMP/pages-wget2" >/dev/null; then FIG[crawl_same]="the same $(wc -l <"$TMP/pages-sweep") pages"
+      else
+        FIG[crawl_same]="page sets DIFFER: sweep $(wc -l <"$TMP/pages-sweep"), wget2 $(wc -l <"$TMP/pages-wget2")"
+        diff "$TMP/pages-sweep" "$TMP/pages-wget2" | head -5 >&2
+        FAILED=1
+      fi
+      echo "median pages/s: sweep ${FIG[crawl_sweep]}, wget2 ${FIG[crawl_wget2]}; ratio ${FIG[crawl_ratio]}; ${FIG[crawl_same]}"
+      rm -rf "$TMP/www" "$TMP/wget2-site"
+      ;;
     *) echo "bench:native: unknown scenario '$s'" >&2; exit 2 ;;
   esac
 done
@@ -279,5 +344,7 @@ row "$N_DELAY URLs x 100 ms at -c $C_DELAY, wall" "<= 1.25 s" "${FIG[delay_wall]
   "$(printf 'wget2 %.3f s%s, ideal 1.0 s' "${FIG[wget2_delay_wall]:-0}" "${FIG[bare_delay_wall]:+, bare undici loop ${FIG[bare_delay_wall]} s}")" '%.3f s'
 row "sweep --version, wall" "<= 120 ms" "${FIG[version_ms]:-}" "<=" 120 \
   "$(printf 'node -e 0 %.1f ms' "${FIG[node_ms]:-0}")" '%.1f ms'
+row "recursive crawl, sweep/wget2 pages/s" ">= 0.50" "${FIG[crawl_ratio]:-}" ">=" 0.50 \
+  "$(printf 'sweep %.0f/s, wget2 %.0f/s, %s' "${FIG[crawl_sweep]:-0}" "${FIG[crawl_wget2]:-0}" "${FIG[crawl_same]:-}")" '%.3f'
 if ((FAILED)); then echo "bench:native: some bound missed or some run misbehaved (see above)"; exit 1; fi
 echo "bench:native: every bound met"

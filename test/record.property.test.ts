@@ -57,6 +57,7 @@ describe('records (property)', () => {
             ttfbMs: t.ttfbMs,
             finalUrl: t.finalUrl,
             error: t.error as CrawlError | null,
+            fields: null,
           } as unknown as UrlTask;
           const rec = oneLine(taskRecord(task));
           expect(rec.line).toBe(t.line);

@@ -108,10 +108,20 @@ export function addDistributedCommands(program: Command, arg: Arg): void {
     .description("export a queue's records as NDJSON: one per enqueued line")
     .option('-o, --output <file>', 'write records to this file instead of stdout')
     .option('--follow', 'keep exporting as workers write, until the queue is finished')
-    .action(async (opts: QueueOptions & { output?: string; follow?: boolean }) => {
+    .option('--trim', 'append to the -o file and delete from Redis what it holds once fsynced (an incremental export)')
+    .action(async (opts: QueueOptions & { output?: string; follow?: boolean; trim?: boolean }) => {
+      if (opts.trim && opts.output === undefined) {
+        throw new UsageError('--trim needs -o <file>: records are deleted from Redis only once a file holds them (fsynced); a pipe cannot promise that.');
+      }
       await run(async () => {
         const { exportResults } = await import('./results.js');
-        const r = await exportResults({ redis: opts.redis, queue: opts.queue, output: opts.output ?? null, follow: opts.follow ?? false });
+        const r = await exportResults({
+          redis: opts.redis,
+          queue: opts.queue,
+          output: opts.output ?? null,
+          follow: opts.follow ?? false,
+          trim: opts.trim ?? false,
+        });
         return r.exitCode;
       });
     });

@@ -189,6 +189,8 @@ export async function work(
     rate?.close();
     hostRates?.close();
     await writer.hdel(keys.workers, consumer).catch(() => {});
+    // A worker that holds nothing leaves the group too, or every worker ever run stays listed.
+    await writer.sweepForgetConsumer(keys.jobs, GROUP, consumer).catch(() => {});
     reader.disconnect();
     writer.disconnect();
   }

@@ -1,0 +1,160 @@
+// The Lua scripts that make each multi-key step of a distributed crawl atomic, and the commands
+// they become on a connection (defineScripts). Every key a script touches is passed in KEYS and
+// shares the queue's hash tag `{queue}`, so they also run on a Redis Cluster.
+//
+// A job entry ends in one atomic step that acknowledges and deletes it with the one record it
+// gets: COMPLETE.
+
+import type { Redis } from 'ioredis';
+
+/**
+ * enqueue: KEYS jobs, results, meta, seen; ARGV[1] = '1' to dedupe, then groups of 5:
+ * job:     'j', line, url, origin, path, auth ('' for none)   -> XADD jobs (unless seen)
+ * invalid: 'r', line, record, '', '', ''                      -> XADD results directly
+ * Returns {added, duplicates, invalid}.
+ */
+const ENQUEUE = `
+local dedupe = ARGV[1] == '1'
+local added, dup, invalid = 0, 0, 0
+for i = 2, #ARGV, 6 do
+  if ARGV[i] == 'r' then
+    redis.call('XADD', KEYS[2], '*', 'j', '', 'l', ARGV[i+1], 'r', ARGV[i+2])
+    invalid = invalid + 1
+  else
+    local fresh = true
+    if dedupe then
+      -- A digest, not the URL: a fixed 40 bytes a member, and no credentials kept in the set.
+      fresh = redis.call('SADD', KEYS[4], redis.sha1hex(ARGV[i+3] .. ARGV[i+4] .. '\\n' .. ARGV[i+5])) == 1
+    end
+    if fresh then
+      if ARGV[i+5] == '' then
+        redis.call('XADD', KEYS[1], '*', 'l', ARGV[i+1], 'u', ARGV[i+2], 'o', ARGV[i+3], 'p', ARGV[i+4])
+      else
+        redis.call('XADD', KEYS[1], '*', 'l', ARGV[i+1], 'u', ARGV[i+2], 'o', ARGV[i+3], 'p', ARGV[i+4], 'a', ARGV[i+5])
+      end
+      added = added + 1
+    else
+      -- The same record a local --dedupe writes for a duplicate line (cjson escapes '/' as '\\/':
+      -- the same JSON string).
+      redis.call('XADD', KEYS[2], '*', 'j', '', 'l', ARGV[i+1], 'r', '{"line":' .. ARGV[i+1] .. ',"url":' .. cjson.encode(ARGV[i+2]) ..
+        ',"ok":false,"status":null,"bytes":0,"attempts":0,"ms":0,"ttfbMs":null,"redirects":0,"finalUrl":null,"error":null,"skipped":"duplicate"}')
+      dup = dup + 1
+    end
+  end
+end
+if added > 0 then redis.call('HINCRBY', KEYS[3], 'enqueued', added) end
+if dup > 0 then redis.call('HINCRBY', KEYS[3], 'duplicates', dup) end
+if invalid > 0 then
+  redis.call('HINCRBY', KEYS[3], 'invalid', invalid)
+  redis.call('HINCRBY', KEYS[3], 'failed', invalid)
+end
+return {added, dup, invalid}
+`;
+
+/**
+ * complete: KEYS jobs, results, meta; ARGV[1] = group, then groups of 4: entry id, line, ok, record.
+ * XACK gates the XADD: the record of an entry is written by whichever worker acknowledges it
+ * first, and a second delivery (after a reclaim) finds it acknowledged and writes nothing. The
+ * record and the acknowledgement are one atomic step, so neither can exist without the other.
+ * The acknowledged entry is deleted from the jobs stream in the same step (what Redis 8.2's
+ * XACKDEL does): the stream holds only entries queued or in flight, never the finished crawl.
+ * Returns one flag per entry: 1 written by this call, 0 already done elsewhere.
+ */
+const COMPLETE = `
+local written, acked = {}, {}
+local ok, failed = 0, 0
+for i = 2, #ARGV, 4 do
+  if redis.call('XACK', KEYS[1], ARGV[1], ARGV[i]) == 1 then
+    acked[#acked+1] = ARGV[i]
+    redis.call('XADD', KEYS[2], '*', 'j', ARGV[i], 'l', ARGV[i+1], 'r', ARGV[i+3])
+    if ARGV[i+2] == '1' then ok = ok + 1 else failed = failed + 1 end
+    written[#written+1] = 1
+  else
+    written[#written+1] = 0
+  end
+end
+-- One XDEL for the batch: half the cost of one per entry (measured: ~3 us an entry against ~6).
+if #acked > 0 then redis.call('XDEL', KEYS[1], unpack(acked)) end
+if ok > 0 then redis.call('HINCRBY', KEYS[3], 'ok', ok) end
+if failed > 0 then redis.call('HINCRBY', KEYS[3], 'failed', failed) end
+return written
+`;
+
+/**
+ * take tokens: KEYS rate; ARGV rate (per s), burst, wanted. A token bucket on Redis's own clock,
+ * shared by every worker of the queue. Returns {granted, wait ms before asking again}.
+ */
+const TAKE_TOKENS = `
+local rate, burst, want = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
+local b = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
+local tokens = tonumber(b[1]) or burst
+local ts = tonumber(b[2]) or now
+tokens = math.min(burst, tokens + math.max(0, now - ts) * rate / 1000)
+local granted = math.min(want, math.floor(tokens))
+tokens = tokens - granted
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now))
+redis.call('PEXPIRE', KEYS[1], 60000)
+local wait = 0
+if granted == 0 then wait = math.ceil((1 - tokens) * 1000 / rate) end
+return {granted, wait}
+`;
+
+/**
+ * host slot: KEYS one origin's schedule; ARGV interval ms. GCRA as reservations: each call takes
+ * the origin's next free start time (never earlier than now) and moves it one interval on, so
+ * starts of every worker of the queue are spaced at least `interval` apart on Redis's clock,
+ * with no burst. Returns the ms from now until the reserved start.
+ */
+const HOST_SLOT = `
+local interval = tonumber(ARGV[1])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
+local slot = tonumber(redis.call('GET', KEYS[1])) or now
+if slot < now then slot = now end
+redis.call('SET', KEYS[1], tostring(slot + interval), 'PX', math.ceil(slot + interval - now) + 60000)
+return math.ceil(slot - now)
+`;
+
+/**
+ * forget consumer: KEYS jobs; ARGV group, consumer. Deletes the consumer from the group only when
+ * it holds no entry (DELCONSUMER would drop the entries it holds from the pending list, and
+ * nobody could take them over). Returns 1 when deleted.
+ */
+const FORGET_CONSUMER = `
+if #redis.call('XPENDING', KEYS[1], ARGV[1], '-', '+', 1, ARGV[2]) > 0 then return 0 end
+redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], ARGV[2])
+return 1
+`;
+
+/**
+ * trim results: KEYS results, meta; ARGV min id. Deletes the records before `min id` (what an
+ * export wrote and synced) and counts them in meta `exported`, so `done` still counts them.
+ * Returns how many were deleted.
+ */
+const TRIM_RESULTS = `
+local n = redis.call('XTRIM', KEYS[1], 'MINID', ARGV[1])
+if n > 0 then redis.call('HINCRBY', KEYS[2], 'exported', n) end
+return n
+`;
+
+export interface SweepRedis extends Redis {
+  sweepEnqueue(jobs: string, results: string, meta: string, seen: string, ...args: string[]): Promise<[number, number, number]>;
+  sweepComplete(jobs: string, results: string, meta: string, ...args: string[]): Promise<number[]>;
+  sweepTakeTokens(rate: string, perSec: number, burst: number, want: number): Promise<[number, number]>;
+  sweepHostSlot(schedule: string, intervalMs: number): Promise<number>;
+  sweepTrimResults(results: string, meta: string, minId: string): Promise<number>;
+  sweepForgetConsumer(jobs: string, group: string, consumer: string): Promise<number>;
+}
+
+/** Makes the scripts commands of this connection (each connection needs its own). */
+export function defineScripts(redis: Redis): SweepRedis {
+  redis.defineCommand('sweepEnqueue', { numberOfKeys: 4, lua: ENQUEUE });
+  redis.defineCommand('sweepComplete', { numberOfKeys: 3, lua: COMPLETE });
+  redis.defineCommand('sweepTakeTokens', { numberOfKeys: 1, lua: TAKE_TOKENS });
+  redis.defineCommand('sweepHostSlot', { numberOfKeys: 1, lua: HOST_SLOT });
+  redis.defineCommand('sweepTrimResults', { numberOfKeys: 2, lua: TRIM_RESULTS });
+  redis.defineCommand('sweepForgetConsumer', { numberOfKeys: 1, lua: FORGET_CONSUMER });
+  return redis as SweepRedis;
+}

@@ -77,6 +77,12 @@ export function addDistributedCommands(program: Command, arg: Arg): void {
     .description('crawl a Redis queue as one of any number of workers, until it is finished')
     .option('--consumer <name>', 'worker name in the group; the same name after a restart resumes its entries (default: host-pid)')
     .option('--claim-idle <ms>', 'take over entries another worker held this long without finishing', arg(parse.positive), 60_000)
+    .option(
+      '--max-deliveries <n>',
+      'an entry delivered this many times and never finished (its workers died or stalled) gets a max_deliveries record instead',
+      arg(parse.positive),
+      5,
+    )
     .option('--rate <n>', 'most requests per second across ALL workers of the queue (a token bucket in Redis)', arg(parseDistributed.rate))
     .option('--per-host-rate <r>', 'most requests per second to one origin across ALL workers of the queue (a schedule per origin in Redis)', arg(parseDistributed.rate))
     .option('--follow', 'keep waiting for new entries instead of ending when the queue is finished');
@@ -84,7 +90,10 @@ export function addDistributedCommands(program: Command, arg: Arg): void {
     if (option.long !== undefined && WORKER_CRAWL_FLAGS.has(option.long)) work.addOption(option as Option);
   }
   work.action(
-    async (opts: RawCrawlOptions & QueueOptions & { consumer?: string; claimIdle: number; rate?: number; perHostRate?: number; follow?: boolean }) => {
+    async (
+      opts: RawCrawlOptions &
+        QueueOptions & { consumer?: string; claimIdle: number; maxDeliveries: number; rate?: number; perHostRate?: number; follow?: boolean },
+    ) => {
       const cfg = buildConfig([], { ...opts, progress: false });
       await run(async () => {
         const { work: runWorker } = await import('./work.js');
@@ -97,6 +106,7 @@ export function addDistributedCommands(program: Command, arg: Arg): void {
           follow: opts.follow ?? false,
           rate: opts.rate ?? null,
           perHostRate: opts.perHostRate ?? null,
+          maxDeliveries: opts.maxDeliveries,
         };
         const result = await withProcessSignals((interrupts) => runWorker(cfg, options, process.stderr, interrupts));
         return result.exitCode;

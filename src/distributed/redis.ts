@@ -8,8 +8,9 @@
 //                        an entry is deleted when it is acknowledged (with its record)
 //   sweep:{Q}:results    stream of records: j (job entry id, '' for invalid lines), l, r (NDJSON);
 //                        `sweep results --trim` deletes what it exported
+//   sweep:{Q}:dead       stream of dead letters: j, l, u, o, p, n (deliveries) (--max-deliveries)
 //   sweep:{Q}:meta       hash: enqueued, invalid, duplicates, ok, failed, runs (finished enqueues),
-//                        exported (records trimmed after an export)
+//                        dead (dead letters), exported (records trimmed after an export)
 //   sweep:{Q}:seen       set of SHA-1s of origin+path+auth already enqueued (only with --dedupe)
 //   sweep:{Q}:producers  sorted set: enqueue runs in progress, scored by lease expiry (ms)
 //   sweep:{Q}:workers    hash: consumer name -> JSON heartbeat {rps, done, at}
@@ -32,6 +33,8 @@ export interface QueueKeys {
   producers: string;
   workers: string;
   rate: string;
+  /** Dead letters: entries delivered --max-deliveries times that no worker finished. */
+  dead: string;
   /** Prefix of the per-origin schedules of --per-host-rate (the origin follows). */
   hostRate: string;
 }
@@ -46,6 +49,7 @@ export function queueKeys(queue: string): QueueKeys {
     producers: base + 'producers',
     workers: base + 'workers',
     rate: base + 'rate',
+    dead: base + 'dead',
     hostRate: base + 'host-rate:',
   };
 }

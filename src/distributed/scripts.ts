@@ -2,8 +2,9 @@
 // they become on a connection (defineScripts). Every key a script touches is passed in KEYS and
 // shares the queue's hash tag `{queue}`, so they also run on a Redis Cluster.
 //
-// A job entry ends in one atomic step that acknowledges and deletes it with the one record it
-// gets: COMPLETE.
+// A job entry ends in exactly one of two atomic steps, each acknowledging and deleting it with
+// the one record it gets: COMPLETE (a worker crawled it) or a dead letter (RECLAIM_*: it was
+// delivered --max-deliveries times and no worker finished it).
 
 import type { Redis } from 'ioredis';
 
@@ -81,6 +82,85 @@ return written
 `;
 
 /**
+ * Shared by the RECLAIM scripts (KEYS jobs, results, meta, dead; ARGV[1] group): ends an entry
+ * delivered too often. Its acknowledgement gates the rest, as in COMPLETE: a `max_deliveries`
+ * record in the results, a copy in the dead-letter stream (line, URL as shown, origin, path and
+ * deliveries; no credentials), and its deletion from the jobs stream, in the same atomic step.
+ * `fields` is the entry's field list, or nil when the entry is gone from the stream.
+ */
+const DEAD_LETTER = `
+local function dead_letter(id, fields, deliveries, max)
+  if redis.call('XACK', KEYS[1], ARGV[1], id) == 0 then return 0 end
+  redis.call('XDEL', KEYS[1], id)
+  if not fields then return 0 end
+  local f = {}
+  for i = 1, #fields, 2 do f[fields[i]] = fields[i+1] end
+  local line, url = f['l'] or '0', f['u'] or ''
+  local message = 'delivered ' .. deliveries .. ' times and never finished (--max-deliveries ' .. max ..
+    '): each worker that took it died or stalled; not delivered again'
+  redis.call('XADD', KEYS[2], '*', 'j', id, 'l', line, 'r', '{"line":' .. line .. ',"url":' .. cjson.encode(url) ..
+    ',"ok":false,"status":null,"bytes":0,"attempts":0,"ms":0,"ttfbMs":null,"redirects":0,"finalUrl":null' ..
+    ',"error":{"code":"max_deliveries","message":' .. cjson.encode(message) .. '}}')
+  redis.call('XADD', KEYS[4], '*', 'j', id, 'l', line, 'u', url, 'o', f['o'] or '', 'p', f['p'] or '', 'n', deliveries)
+  return 1
+end
+local function count_dead(dead)
+  if dead > 0 then
+    redis.call('HINCRBY', KEYS[3], 'failed', dead)
+    redis.call('HINCRBY', KEYS[3], 'dead', dead)
+  end
+end
+`;
+
+/**
+ * reclaim own: KEYS jobs, results, meta, dead; ARGV group, consumer, start, count, max deliveries.
+ * The entries this consumer held in an earlier life (a worker restarted under the same name),
+ * from `start` on: each one already delivered `max` times becomes a dead letter; the others are
+ * claimed again (XCLAIM counts the delivery). Returns {next start ('0-0': done), entries, dead}.
+ */
+const RECLAIM_OWN = DEAD_LETTER + `
+local count, max = tonumber(ARGV[4]), tonumber(ARGV[5])
+local pending = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[3], '+', count, ARGV[2])
+local ids, dead = {}, 0
+for _, p in ipairs(pending) do
+  if tonumber(p[4]) >= max then
+    local e = redis.call('XRANGE', KEYS[1], p[1], p[1])
+    dead = dead + dead_letter(p[1], e[1] and e[1][2], p[4], max)
+  else
+    ids[#ids+1] = p[1]
+  end
+end
+count_dead(dead)
+local entries = {}
+if #ids > 0 then entries = redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, unpack(ids)) end
+local cursor = '0-0'
+if #pending >= count then cursor = '(' .. pending[#pending][1] end
+return {cursor, entries, dead}
+`;
+
+/**
+ * reclaim idle: KEYS jobs, results, meta, dead; ARGV group, consumer, min idle ms, start, count,
+ * max deliveries. XAUTOCLAIM (entries another worker held this long: it died or stalled), then
+ * each claimed entry that has now been delivered more than `max` times becomes a dead letter
+ * instead of being handed to this worker. XAUTOCLAIM returns no delivery counts; XPENDING on the
+ * one id does. Returns {next start ('0-0': a full pass ended), entries, dead}.
+ */
+const RECLAIM_IDLE = DEAD_LETTER + `
+local max = tonumber(ARGV[6])
+local r = redis.call('XAUTOCLAIM', KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[4], 'COUNT', ARGV[5])
+local kept, dead = {}, 0
+for _, e in ipairs(r[2]) do
+  if e then
+    local p = redis.call('XPENDING', KEYS[1], ARGV[1], e[1], e[1], 1)
+    local n = p[1] and tonumber(p[1][4]) or 0
+    if n > max then dead = dead + dead_letter(e[1], e[2], n - 1, max) else kept[#kept+1] = e end
+  end
+end
+count_dead(dead)
+return {r[1], kept, dead}
+`;
+
+/**
  * take tokens: KEYS rate; ARGV rate (per s), burst, wanted. A token bucket on Redis's own clock,
  * shared by every worker of the queue. Returns {granted, wait ms before asking again}.
  */
@@ -139,9 +219,16 @@ if n > 0 then redis.call('HINCRBY', KEYS[2], 'exported', n) end
 return n
 `;
 
+/** {next start, entries ([id, fields] pairs), entries made dead letters}. */
+export type ReclaimReply = [next: string, entries: [string, string[]][], dead: number];
+
 export interface SweepRedis extends Redis {
   sweepEnqueue(jobs: string, results: string, meta: string, seen: string, ...args: string[]): Promise<[number, number, number]>;
   sweepComplete(jobs: string, results: string, meta: string, ...args: string[]): Promise<number[]>;
+  sweepReclaimOwn(jobs: string, results: string, meta: string, dead: string, group: string, consumer: string, start: string, count: number, max: number): Promise<ReclaimReply>;
+  sweepReclaimIdle(
+    jobs: string, results: string, meta: string, dead: string, group: string, consumer: string, minIdleMs: number, start: string, count: number, max: number,
+  ): Promise<ReclaimReply>;
   sweepTakeTokens(rate: string, perSec: number, burst: number, want: number): Promise<[number, number]>;
   sweepHostSlot(schedule: string, intervalMs: number): Promise<number>;
   sweepTrimResults(results: string, meta: string, minId: string): Promise<number>;
@@ -152,6 +239,8 @@ export interface SweepRedis extends Redis {
 export function defineScripts(redis: Redis): SweepRedis {
   redis.defineCommand('sweepEnqueue', { numberOfKeys: 4, lua: ENQUEUE });
   redis.defineCommand('sweepComplete', { numberOfKeys: 3, lua: COMPLETE });
+  redis.defineCommand('sweepReclaimOwn', { numberOfKeys: 4, lua: RECLAIM_OWN });
+  redis.defineCommand('sweepReclaimIdle', { numberOfKeys: 4, lua: RECLAIM_IDLE });
   redis.defineCommand('sweepTakeTokens', { numberOfKeys: 1, lua: TAKE_TOKENS });
   redis.defineCommand('sweepHostSlot', { numberOfKeys: 1, lua: HOST_SLOT });
   redis.defineCommand('sweepTrimResults', { numberOfKeys: 2, lua: TRIM_RESULTS });

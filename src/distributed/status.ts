@@ -1,5 +1,5 @@
 // `sweep status`: where a queue stands, from Redis alone (any machine can ask): queued, in flight,
-// done, failed, and each worker's requests/s from its heartbeat.
+// done, failed, dead letters, and each worker's requests/s from its heartbeat.
 
 import { GROUP, connect, isFinished, queueKeys, queueSnapshot, type QueueState } from './redis.js';
 
@@ -20,6 +20,8 @@ export interface QueueStatus extends QueueState {
   done: number;
   /** Records deleted from the results stream by `sweep results --trim`. */
   exported: number;
+  /** Entries delivered --max-deliveries times without being finished (`max_deliveries` records). */
+  deadLetters: number;
   ok: number;
   failed: number;
   duplicates: number;
@@ -65,6 +67,7 @@ export async function queueStatus(url: string, queue: string): Promise<QueueStat
       ...state,
       done: inStream + n('exported'),
       exported: n('exported'),
+      deadLetters: n('dead'),
       ok: n('ok'),
       failed: n('failed'),
       duplicates: n('duplicates'),
@@ -87,6 +90,7 @@ export function formatStatus(s: QueueStatus): string {
     `  done       ${s.done} (ok ${s.ok}, failed ${s.failed}${s.invalid > 0 ? `, of which ${s.invalid} invalid lines` : ''}${s.duplicates > 0 ? `, ${s.duplicates} duplicates` : ''})`,
   ];
   if (s.duplicates > 0) lines.push(`  duplicates ${s.duplicates} (not enqueued; recorded as "skipped":"duplicate")`);
+  if (s.deadLetters > 0) lines.push(`  dead       ${s.deadLetters} (delivered --max-deliveries times, never finished: error max_deliveries; stream sweep:{${s.queue}}:dead)`);
   if (s.exported > 0) lines.push(`  exported   ${s.exported} (trimmed from Redis by sweep results --trim)`);
   if (s.workers.length === 0) lines.push('  workers    none');
   else {

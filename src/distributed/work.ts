@@ -38,6 +38,8 @@ export interface WorkOptions {
   rate: number | null;
   /** Requests started per second to one origin across all workers of the queue; null: unlimited. */
   perHostRate: number | null;
+  /** An entry delivered this many times without being finished becomes a dead letter. */
+  maxDeliveries: number;
 }
 
 export interface WorkResult {
@@ -118,7 +120,7 @@ export async function work(
   if (cfg.insecure) stderr.write('sweep: warning: --insecure: TLS certificates are not verified\n');
   logger.info({ queue: w.queue, consumer, concurrency: cfg.concurrency }, 'worker started');
 
-  const counters: SourceCounters = { read: 0, reclaimed: 0, resumed: 0 };
+  const counters: SourceCounters = { read: 0, reclaimed: 0, resumed: 0, dead: 0 };
   const input: InputProgress = { bytesRead: 0, bytesTotal: null, linesRead: 0, skipped: 0, done: false };
   const rate = w.rate === null ? null : new GlobalRate(writer, keys, w.rate, cfg.concurrency);
   const hostRates = w.perHostRate === null ? null : new HostRates(writer, keys, w.perHostRate);
@@ -152,7 +154,13 @@ export async function work(
   let run: Run | null = null;
   const stopped = (): boolean => run !== null && run.stopping;
   const source = countedBatches(
-    queueJobs(reader, keys, { consumer, batch, claimIdleMs: w.claimIdleMs, follow: w.follow, blockMs: 1_000 }, counters, stopped),
+    queueJobs(
+      reader,
+      keys,
+      { consumer, batch, claimIdleMs: w.claimIdleMs, follow: w.follow, blockMs: 1_000, maxDeliveries: w.maxDeliveries },
+      counters,
+      stopped,
+    ),
     input,
   );
 
@@ -201,8 +209,20 @@ export async function work(
       (w.perHostRate === null ? '' : `  per-host rate  at most ${w.perHostRate}/s to each origin across all workers of the queue (in Redis)\n`) +
       `worker ${consumer}: ${c.written} records written to queue '${w.queue}'` +
       `, ${counters.reclaimed} entries reclaimed from other workers, ${counters.resumed} resumed` +
-      `, ${c.duplicates} already done elsewhere\n`,
-    json: { worker: { consumer, queue: w.queue, written: c.written, reclaimed: counters.reclaimed, resumed: counters.resumed, doneElsewhere: c.duplicates } },
+      `, ${c.duplicates} already done elsewhere` +
+      (counters.dead > 0 ? `, ${counters.dead} dead letters (delivered ${w.maxDeliveries} times, never finished)` : '') +
+      '\n',
+    json: {
+      worker: {
+        consumer,
+        queue: w.queue,
+        written: c.written,
+        reclaimed: counters.reclaimed,
+        resumed: counters.resumed,
+        doneElsewhere: c.duplicates,
+        deadLetters: counters.dead,
+      },
+    },
   });
   logger.info({ records: outcome.snapshot.records, elapsedMs: outcome.snapshot.elapsedMs }, 'worker finished');
   return { snapshot: outcome.snapshot, exitCode: outcome.exitCode };

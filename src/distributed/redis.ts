@@ -16,6 +16,8 @@
 //   sweep:{Q}:workers    hash: consumer name -> JSON heartbeat {rps, done, at}
 //   sweep:{Q}:rate       hash: token bucket of the global --rate
 //   sweep:{Q}:host-rate:<origin>  string: next free start time of that origin under --per-host-rate
+//   sweep:{Q}:pauses     sorted set: origin -> end of its host pause (Redis clock ms), after a 429;
+//                        the same name is the pub/sub channel that tells workers of a new pause
 // The consumer group on the jobs stream is called `sweep`.
 
 import type { ChainableCommander, Redis } from 'ioredis';
@@ -35,6 +37,8 @@ export interface QueueKeys {
   rate: string;
   /** Dead letters: entries delivered --max-deliveries times that no worker finished. */
   dead: string;
+  /** Host pauses shared by the workers (a sorted set), and the channel that announces them. */
+  pauses: string;
   /** Prefix of the per-origin schedules of --per-host-rate (the origin follows). */
   hostRate: string;
 }
@@ -50,6 +54,7 @@ export function queueKeys(queue: string): QueueKeys {
     workers: base + 'workers',
     rate: base + 'rate',
     dead: base + 'dead',
+    pauses: base + 'pauses',
     hostRate: base + 'host-rate:',
   };
 }

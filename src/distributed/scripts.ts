@@ -182,10 +182,12 @@ return {granted, wait}
 `;
 
 /**
- * host slot: KEYS one origin's schedule; ARGV interval ms. GCRA as reservations: each call takes
- * the origin's next free start time (never earlier than now) and moves it one interval on, so
- * starts of every worker of the queue are spaced at least `interval` apart on Redis's clock,
- * with no burst. Returns the ms from now until the reserved start.
+ * host slot: KEYS one origin's schedule, the host pauses; ARGV interval ms, origin. GCRA as
+ * reservations: each call takes the origin's next free start time (never earlier than now, nor
+ * than the end of the origin's host pause) and moves it one interval on, so starts of every
+ * worker of the queue are spaced at least `interval` apart on Redis's clock, with no burst, and
+ * none falls in a pause, whatever a worker has heard of it yet. Returns the ms from now until
+ * the reserved start.
  */
 const HOST_SLOT = `
 local interval = tonumber(ARGV[1])
@@ -193,8 +195,44 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
 local slot = tonumber(redis.call('GET', KEYS[1])) or now
 if slot < now then slot = now end
+local paused = tonumber(redis.call('ZSCORE', KEYS[2], ARGV[2]))
+if paused ~= nil and paused > slot then slot = paused end
 redis.call('SET', KEYS[1], tostring(slot + interval), 'PX', math.ceil(slot + interval - now) + 60000)
 return math.ceil(slot - now)
+`;
+
+/**
+ * pause host: KEYS the host pauses (sorted set origin -> end, Redis clock ms); ARGV origin, ms,
+ * channel. Keeps the later of the origin's pause and this one; when this one is later, tells
+ * every worker on the channel ("<ms> <origin>": the remaining time, so no clocks are compared).
+ * Ended pauses are dropped here, and the set expires after its last pause. Returns 1 when the
+ * pause was news.
+ */
+const PAUSE_HOST = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local ms = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+local current = tonumber(redis.call('ZSCORE', KEYS[1], ARGV[1]))
+if current ~= nil and current >= now + ms then return 0 end
+redis.call('ZADD', KEYS[1], now + ms, ARGV[1])
+local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+redis.call('PEXPIRE', KEYS[1], math.ceil(tonumber(last[2]) - now) + 1000)
+redis.call('PUBLISH', ARGV[3], ARGV[2] .. ' ' .. ARGV[1])
+return 1
+`;
+
+/** host pauses: KEYS the host pauses. Returns {origin, remaining ms, ...} of the pauses running. */
+const HOST_PAUSES = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local list = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. now, '+inf', 'WITHSCORES')
+local out = {}
+for i = 1, #list, 2 do
+  out[#out+1] = list[i]
+  out[#out+1] = tostring(math.ceil(tonumber(list[i+1]) - now))
+end
+return out
 `;
 
 /**
@@ -230,7 +268,9 @@ export interface SweepRedis extends Redis {
     jobs: string, results: string, meta: string, dead: string, group: string, consumer: string, minIdleMs: number, start: string, count: number, max: number,
   ): Promise<ReclaimReply>;
   sweepTakeTokens(rate: string, perSec: number, burst: number, want: number): Promise<[number, number]>;
-  sweepHostSlot(schedule: string, intervalMs: number): Promise<number>;
+  sweepHostSlot(schedule: string, pauses: string, intervalMs: number, origin: string): Promise<number>;
+  sweepPauseHost(pauses: string, origin: string, ms: number, channel: string): Promise<number>;
+  sweepHostPauses(pauses: string): Promise<string[]>;
   sweepTrimResults(results: string, meta: string, minId: string): Promise<number>;
   sweepForgetConsumer(jobs: string, group: string, consumer: string): Promise<number>;
 }
@@ -242,7 +282,9 @@ export function defineScripts(redis: Redis): SweepRedis {
   redis.defineCommand('sweepReclaimOwn', { numberOfKeys: 4, lua: RECLAIM_OWN });
   redis.defineCommand('sweepReclaimIdle', { numberOfKeys: 4, lua: RECLAIM_IDLE });
   redis.defineCommand('sweepTakeTokens', { numberOfKeys: 1, lua: TAKE_TOKENS });
-  redis.defineCommand('sweepHostSlot', { numberOfKeys: 1, lua: HOST_SLOT });
+  redis.defineCommand('sweepHostSlot', { numberOfKeys: 2, lua: HOST_SLOT });
+  redis.defineCommand('sweepPauseHost', { numberOfKeys: 1, lua: PAUSE_HOST });
+  redis.defineCommand('sweepHostPauses', { numberOfKeys: 1, lua: HOST_PAUSES });
   redis.defineCommand('sweepTrimResults', { numberOfKeys: 2, lua: TRIM_RESULTS });
   redis.defineCommand('sweepForgetConsumer', { numberOfKeys: 1, lua: FORGET_CONSUMER });
   return redis as SweepRedis;

@@ -35,6 +35,11 @@ export interface RemoteLimits {
   hostWait(origin: string, now: number): number | null;
   /** A job started on `origin`: consumes what globalReady() and hostWait() allowed. */
   started(origin: string, now: number): void;
+  /**
+   * This process paused `origin` for `ms` (a 429, or a 503 with Retry-After): share the pause
+   * (sweep work: every worker of the queue then waits it out, through hostWait()). Optional.
+   */
+  paused?(origin: string, ms: number): void;
 }
 
 /** What the gate needs to know of a host's robots.txt (see robots.ts). */

@@ -110,6 +110,7 @@ export class HostGate {
     // A redirect may lead to a host no job names: remember the pause all the same.
     this.#host(origin).timing.pause(performance.now() + ms);
     this.#counters.pauses++;
+    this.#o.remote?.paused?.(origin, ms);
   }
 
   /** Stops starting jobs and hands back every parked one (shutdown); in-flight ones finish. */

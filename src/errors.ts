@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'too_many_redirects'
   | 'bad_redirect'
   | 'http_status'
+  | 'max_deliveries'
   | 'aborted'
   | 'network'
   | 'protocol'

@@ -3,61 +3,37 @@
 // --per-host-rate (one schedule per origin in Redis, shared by every worker of the queue).
 
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CrawlRecord } from '../src/record.js';
 import { startTestbed, type Testbed } from '../src/testbed.js';
-import { parseRecords, runCli, tempDir, tempList } from './helpers.js';
+import { runCli } from './helpers.js';
+import { enqueueUrls, exportedRecords, until, useRedisQueue } from './distributed-helpers.js';
 import { startRecorder, type Recorder } from './polite-helpers.js';
-import { Redis } from 'ioredis';
-import { queueKeys } from '../src/distributed/redis.js';
-import { redisOrSkip, startRedis, type RedisServer } from './redis-helper.js';
 
-const haveRedis = redisOrSkip();
-
-let server: RedisServer;
-let redis: Redis;
+// One queue per test (p1, p2, ...).
+const Q = useRedisQueue('p');
+const haveRedis = Q.haveRedis;
 let tbs: Testbed[] = [];
-let queueNo = 0;
-let queue = '';
 const recorders: Recorder[] = [];
 
 beforeAll(async () => {
-  if (!haveRedis) return;
-  server = await startRedis();
-  redis = new Redis(server.url);
-  tbs = await Promise.all([startTestbed(), startTestbed()]);
+  if (haveRedis) tbs = await Promise.all([startTestbed(), startTestbed()]);
 });
 afterAll(async () => {
-  if (!haveRedis) return;
-  redis.disconnect();
-  await server.stop();
-  await Promise.all(tbs.map((t) => t.close()));
+  if (haveRedis) await Promise.all(tbs.map((t) => t.close()));
 });
 beforeEach(() => {
-  queue = `p${++queueNo}`;
   for (const t of tbs) t.resetCounters();
 });
 afterEach(async () => {
   await Promise.all(recorders.splice(0).map((r) => r.close()));
 });
 
-const q = (): string[] => ['--redis', server.url, '--queue', queue];
+const q = (): string[] => Q.args();
 const byLine = (records: CrawlRecord[]): CrawlRecord[] => [...records].sort((a, b) => a.line - b.line);
-
-async function exported(): Promise<CrawlRecord[]> {
-  const out = join(tempDir(), 'results.ndjson');
-  const r = await runCli(['results', ...q(), '-o', out]);
-  expect(r.code).toBe(0);
-  return parseRecords(readFileSync(out, 'utf8'));
-}
-
-async function enqueue(urls: string[]): Promise<void> {
-  const e = await runCli(['enqueue', ...q(), tempList(urls)]);
-  expect(e.code).toBe(0);
-}
+const exported = () => exportedRecords(Q);
+const enqueue = (urls: string[]) => enqueueUrls(Q, urls);
 
 /** The most arrivals any 1 s window holds (windows start at each arrival). */
 function busiestSecond(arrivals: number[]): number {
@@ -139,16 +115,13 @@ describe.runIf(haveRedis)('sweep work: politeness per worker', () => {
     await enqueue(Array.from({ length: n }, (_, i) => `${t.url}/delay/100/${i}`));
     let first!: ChildProcess;
     const stopped = runCli(['work', ...q(), '-c', '16', '--per-host', '1'], { onSpawn: (c) => (first = c) });
-    const results = queueKeys(queue).results;
-    while ((await redis.xlen(results)) < 3) {
-      if (first.exitCode !== null) throw new Error('worker ended early');
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    const results = Q.keys.results;
+    await until(async () => (await Q.redis.xlen(results)) >= 3, first);
     first.kill('SIGINT');
     const r = await stopped;
     expect(r.code).toBe(130);
     // It held (parked) far more entries than it finished; none of them got a record from it.
-    const written = await redis.xlen(results);
+    const written = await Q.redis.xlen(results);
     expect(written).toBeLessThan(n);
     const rest = await runCli(['work', ...q(), '-c', '16', '--per-host', '4', '--claim-idle', '300']);
     expect(rest.code).toBe(0);
@@ -165,7 +138,7 @@ describe.runIf(haveRedis)('sweep work --per-host-rate: one schedule per origin i
   /** Resolves once `n` connections are blocked in XREADGROUP (workers waiting for entries). */
   async function blockedReaders(n: number, workers: ChildProcess[]): Promise<void> {
     for (;;) {
-      const list = (await redis.client('LIST')) as string;
+      const list = (await Q.redis.client('LIST')) as string;
       const blocked = list.split('\n').filter((l) => / flags=b /.test(l) && / cmd=xreadgroup /.test(l)).length;
       if (blocked >= n) return;
       if (workers.some((w) => w.exitCode !== null)) throw new Error('a worker ended before anything was enqueued');

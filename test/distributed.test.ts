@@ -6,65 +6,30 @@ import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { queueKeys } from '../src/distributed/redis.js';
-import type { CrawlRecord } from '../src/record.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestbed, type Testbed } from '../src/testbed.js';
 import { parseRecords, runCli, tempDir, tempList, type RunResult } from './helpers.js';
-import { redisOrSkip, startRedis, type RedisServer } from './redis-helper.js';
+import { exportedRecords, range, sortedLines as lines, until, useRedisQueue, workerLine } from './distributed-helpers.js';
+import { startRedis } from './redis-helper.js';
 
-const haveRedis = redisOrSkip();
-
-let server: RedisServer;
-let redis: Redis;
+// One queue per test (q1, q2, ...): tests never see each other's entries.
+const Q = useRedisQueue('q');
+const haveRedis = Q.haveRedis;
 let tb: Testbed;
-let queueNo = 0;
-let queue = '';
 
 beforeAll(async () => {
-  if (!haveRedis) return;
-  server = await startRedis();
-  redis = new Redis(server.url);
-  tb = await startTestbed();
+  if (haveRedis) tb = await startTestbed();
 });
 afterAll(async () => {
-  if (!haveRedis) return;
-  redis.disconnect();
-  await server.stop();
-  await tb.close();
-});
-beforeEach(() => {
-  // One queue per test: tests never see each other's entries.
-  queue = `q${++queueNo}`;
+  if (haveRedis) await tb.close();
 });
 
-const q = (): string[] => ['--redis', server.url, '--queue', queue];
-const lines = (records: { line: number }[]): number[] => records.map((r) => r.line).sort((a, b) => a - b);
-const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i + 1);
-/** The worker's closing line: "worker NAME: W records written ..., R entries reclaimed ..., S resumed, D already done elsewhere". */
-const workerLine = (stderr: string): { written: number; reclaimed: number; resumed: number; dropped: number } => {
-  const m = /(\d+) records written .*?, (\d+) entries reclaimed .*?, (\d+) resumed, (\d+) already done elsewhere/.exec(stderr);
-  if (m === null) throw new Error(`no worker summary in:\n${stderr}`);
-  return { written: Number(m[1]), reclaimed: Number(m[2]), resumed: Number(m[3]), dropped: Number(m[4]) };
-};
-
-async function exported(): Promise<CrawlRecord[]> {
-  const out = join(tempDir(), 'results.ndjson');
-  const r = await runCli(['results', ...q(), '-o', out]);
-  expect(r.code).toBe(0);
-  return parseRecords(readFileSync(out, 'utf8'));
-}
+const q = (): string[] => Q.args();
+const exported = () => exportedRecords(Q);
 
 /** Resolves once the results stream of the current queue holds at least n records. */
 async function resultsReach(n: number, child: ChildProcess): Promise<void> {
-  const key = queueKeys(queue).results;
-  for (;;) {
-    if ((await redis.xlen(key)) >= n) return;
-    if (child.exitCode !== null) throw new Error('worker ended before the results reached ' + n);
-    // Polling the server we test is the event here: a short wait between looks.
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  await until(async () => (await Q.redis.xlen(Q.keys.results)) >= n, child);
 }
 
 describe.runIf(haveRedis)('distributed crawl on Redis Streams', () => {
@@ -130,7 +95,7 @@ describe.runIf(haveRedis)('distributed crawl on Redis Streams', () => {
     const dead: RunResult = await killed;
     expect(dead.signal).toBe('SIGKILL');
     // What the dead worker held: delivered to it, never acknowledged.
-    const [held] = (await redis.xpending(queueKeys(queue).jobs, 'sweep')) as [number];
+    const [held] = (await Q.redis.xpending(Q.keys.jobs, 'sweep')) as [number];
     expect(held).toBeGreaterThan(0);
 
     const rescuer = await runCli(['work', ...q(), '-c', '20', '--claim-idle', '300']);
@@ -150,7 +115,7 @@ describe.runIf(haveRedis)('distributed crawl on Redis Streams', () => {
     await resultsReach(20, slow);
     // Frozen, not dead: its requests are in flight and it will try to record them when it wakes.
     slow.kill('SIGSTOP');
-    const held = Number(((await redis.xpending(queueKeys(queue).jobs, 'sweep', '-', '+', 1000, 'slow')) as unknown[]).length);
+    const held = Number(((await Q.redis.xpending(Q.keys.jobs, 'sweep', '-', '+', 1000, 'slow')) as unknown[]).length);
     expect(held).toBeGreaterThan(0);
     const other = await runCli(['work', ...q(), '-c', '20', '--claim-idle', '300']);
     expect(other.code).toBe(0);
@@ -177,7 +142,7 @@ describe.runIf(haveRedis)('distributed crawl on Redis Streams', () => {
     const r = await stopped;
     expect(r.code).toBe(130);
     expect(r.stderr).toMatch(/SIGINT: finishing \d+ requests in flight/);
-    const before = await redis.xlen(queueKeys(queue).results);
+    const before = await Q.redis.xlen(Q.keys.results);
     // Everything it recorded is acknowledged: what it still holds was never started.
     expect(workerLine(r.stderr).written).toBe(before);
     const rest = await runCli(['work', ...q(), '-c', '20', '--claim-idle', '300']);
@@ -245,7 +210,7 @@ describe.runIf(haveRedis)('distributed crawl on Redis Streams', () => {
     let worker!: ChildProcess;
     const early = runCli(['work', ...q(), '-c', '8'], { onSpawn: (c) => (worker = c) });
     // Wait until it has joined the group (its heartbeat is in Redis) before enqueueing anything.
-    while ((await redis.hlen(queueKeys(queue).workers)) === 0) {
+    while ((await Q.redis.hlen(Q.keys.workers)) === 0) {
       if (worker.exitCode !== null) throw new Error('worker ended before anything was enqueued');
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
@@ -307,7 +272,7 @@ describe.runIf(haveRedis)('distributed crawl on Redis Streams', () => {
     const noRedis = await runCli(['work', '--queue', 'x']);
     expect(noRedis.code).toBe(2);
     expect(noRedis.stderr).toMatch(/--redis <url>/);
-    const badQueue = await runCli(['status', '--redis', server.url, '--queue', 'a b{c}']);
+    const badQueue = await runCli(['status', '--redis', Q.server.url, '--queue', 'a b{c}']);
     expect(badQueue.code).toBe(2);
     expect(badQueue.stderr).toMatch(/--queue <name>/);
     const badRate = await runCli(['work', ...q(), '--rate', '0']);

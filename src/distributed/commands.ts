@@ -77,6 +77,12 @@ export function addDistributedCommands(program: Command, arg: Arg): void {
     .description('crawl a Redis queue as one of any number of workers, until it is finished')
     .option('--consumer <name>', 'worker name in the group; the same name after a restart resumes its entries (default: host-pid)')
     .option('--claim-idle <ms>', 'take over entries another worker held this long without finishing', arg(parse.positive), 60_000)
+    .option(
+      '--max-deliveries <n>',
+      'an entry delivered this many times and never finished (its workers died or stalled) gets a max_deliveries record instead',
+      arg(parse.positive),
+      5,
+    )
     .option('--rate <n>', 'most requests per second across ALL workers of the queue (a token bucket in Redis)', arg(parseDistributed.rate))
     .option('--per-host-rate <r>', 'most requests per second to one origin across ALL workers of the queue (a schedule per origin in Redis)', arg(parseDistributed.rate))
     .option('--follow', 'keep waiting for new entries instead of ending when the queue is finished');
@@ -84,7 +90,10 @@ export function addDistributedCommands(program: Command, arg: Arg): void {
     if (option.long !== undefined && WORKER_CRAWL_FLAGS.has(option.long)) work.addOption(option as Option);
   }
   work.action(
-    async (opts: RawCrawlOptions & QueueOptions & { consumer?: string; claimIdle: number; rate?: number; perHostRate?: number; follow?: boolean }) => {
+    async (
+      opts: RawCrawlOptions &
+        QueueOptions & { consumer?: string; claimIdle: number; maxDeliveries: number; rate?: number; perHostRate?: number; follow?: boolean },
+    ) => {
       const cfg = buildConfig([], { ...opts, progress: false });
       await run(async () => {
         const { work: runWorker } = await import('./work.js');
@@ -97,6 +106,7 @@ export function addDistributedCommands(program: Command, arg: Arg): void {
           follow: opts.follow ?? false,
           rate: opts.rate ?? null,
           perHostRate: opts.perHostRate ?? null,
+          maxDeliveries: opts.maxDeliveries,
         };
         const result = await withProcessSignals((interrupts) => runWorker(cfg, options, process.stderr, interrupts));
         return result.exitCode;
@@ -108,10 +118,20 @@ export function addDistributedCommands(program: Command, arg: Arg): void {
     .description("export a queue's records as NDJSON: one per enqueued line")
     .option('-o, --output <file>', 'write records to this file instead of stdout')
     .option('--follow', 'keep exporting as workers write, until the queue is finished')
-    .action(async (opts: QueueOptions & { output?: string; follow?: boolean }) => {
+    .option('--trim', 'append to the -o file and delete from Redis what it holds once fsynced (an incremental export)')
+    .action(async (opts: QueueOptions & { output?: string; follow?: boolean; trim?: boolean }) => {
+      if (opts.trim && opts.output === undefined) {
+        throw new UsageError('--trim needs -o <file>: records are deleted from Redis only once a file holds them (fsynced); a pipe cannot promise that.');
+      }
       await run(async () => {
         const { exportResults } = await import('./results.js');
-        const r = await exportResults({ redis: opts.redis, queue: opts.queue, output: opts.output ?? null, follow: opts.follow ?? false });
+        const r = await exportResults({
+          redis: opts.redis,
+          queue: opts.queue,
+          output: opts.output ?? null,
+          follow: opts.follow ?? false,
+          trim: opts.trim ?? false,
+        });
         return r.exitCode;
       });
     });

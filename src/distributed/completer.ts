@@ -1,6 +1,6 @@
 // Finished jobs of a worker -> Redis, in batches: one script call per event-loop turn (or per
 // BATCH records) writes the records to the results stream and acknowledges their entries in
-// one atomic step (see COMPLETE in redis.ts). An entry is acknowledged only with its record.
+// one atomic step (see COMPLETE in scripts.ts). An entry is acknowledged only with its record.
 // Records this worker wrote also go to its -o file when one was given.
 
 import type { RecordSink } from '../output.js';

@@ -1,9 +1,10 @@
 // The --per-host-rate of a distributed crawl: one start schedule per origin in Redis, shared by
-// every worker of the queue (HOST_SLOT in redis.ts). The host gate asks `wait()` only when
+// every worker of the queue (HOST_SLOT in scripts.ts). The host gate asks `wait()` only when
 // everything local would let the host's next job start; this worker then reserves the origin's
 // next free slot in Redis and the gate parks the host's jobs until that moment. One reservation
 // per origin at a time, one round trip per request started: per-host rates are low, and a
-// reservation is never taken for a job that could not go.
+// reservation is never taken for a job that could not go. A reservation is never inside the
+// origin's host pause (a 429 seen by any worker): HOST_SLOT reads the pause it reserves against.
 
 import type { QueueKeys, SweepRedis } from './redis.js';
 
@@ -18,6 +19,7 @@ interface Slot {
 export class HostRates {
   readonly #redis: SweepRedis;
   readonly #prefix: string;
+  readonly #pauses: string;
   readonly #intervalMs: number;
   readonly #slots = new Map<string, Slot>();
   #closed = false;
@@ -28,6 +30,7 @@ export class HostRates {
   constructor(redis: SweepRedis, keys: QueueKeys, perSec: number) {
     this.#redis = redis;
     this.#prefix = keys.hostRate;
+    this.#pauses = keys.pauses;
     this.#intervalMs = 1000 / perSec;
   }
 
@@ -65,7 +68,7 @@ export class HostRates {
   #ask(origin: string): void {
     const slot: Slot = { at: null };
     this.#slots.set(origin, slot);
-    this.#redis.sweepHostSlot(this.#prefix + origin, this.#intervalMs).then(
+    this.#redis.sweepHostSlot(this.#prefix + origin, this.#pauses, this.#intervalMs, origin).then(
       (ms) => {
         if (this.#closed || this.#slots.get(origin) !== slot) return;
         // Counted from when the answer arrives, not when Redis computed it: a little late, never early.

@@ -1,19 +1,32 @@
 // `sweep results`: the results stream as NDJSON, to stdout or -o. The stream already holds one
 // record per enqueued line (a reclaimed entry's second record is never written: see COMPLETE in
-// redis.ts), so export is a straight read in stream order. --follow keeps reading as workers
+// scripts.ts), so export is a straight read in stream order. --follow keeps reading as workers
 // add records and ends when the queue is finished (or on Ctrl-C).
+//
+// --trim (with -o): an incremental export that empties the results stream as it goes. Records
+// are appended to the file, and what was written is deleted from Redis only after the file is
+// fsynced: every 5 s or 100,000 records, and at the end. The deletion is XTRIM MINID just past
+// the last entry written, so it removes exactly the entries this export read (stream ids only
+// grow; it read from the first one). A kill between the fsync and the trim leaves those records
+// in Redis too: the next export appends them again (at least once, never lost).
 
+import { open } from 'node:fs/promises';
 import { RecordSink } from '../output.js';
-import { connect, isFinished, queueKeys, queueState } from './redis.js';
+import { connect, duplicate, isFinished, queueKeys, queueState, type SweepRedis } from './redis.js';
 
 export interface ResultsOptions {
   redis: string;
   queue: string;
   output: string | null;
   follow: boolean;
+  /** Append to `output` and delete what was exported from Redis (needs `output`). */
+  trim: boolean;
 }
 
 const PAGE = 5_000;
+/** With --trim: sync the file and trim Redis at least this often, and after this many records. */
+const TRIM_EVERY_MS = 5_000;
+const TRIM_EVERY_RECORDS = 100_000;
 
 type Entry = [string, string[]];
 
@@ -22,25 +35,43 @@ function recordOf(fields: string[]): string | null {
   return null;
 }
 
-export async function exportResults(opts: ResultsOptions): Promise<{ records: number; exitCode: number }> {
+/** The smallest stream id after `id` (XTRIM MINID keeps entries >= it). */
+export function nextId(id: string): string {
+  const dash = id.indexOf('-');
+  return `${id.slice(0, dash)}-${BigInt(id.slice(dash + 1)) + 1n}`;
+}
+
+export async function exportResults(opts: ResultsOptions): Promise<{ records: number; trimmed: number; exitCode: number }> {
   const redis = await connect(opts.redis);
   const keys = queueKeys(opts.queue);
-  const sink = new RecordSink(opts.output);
+  // Trims go through a connection of their own: on Ctrl-C the reader is closed under its blocked
+  // XREAD, and what was written must still be trimmed.
+  let trimmer: SweepRedis | null = null;
+  if (opts.trim) {
+    trimmer = duplicate(redis);
+    await trimmer.connect();
+    await cutTornTail(opts.output!);
+  }
+  let sink = new RecordSink(opts.output, opts.trim);
   let records = 0;
+  let trimmed = 0;
   let exitCode = 0;
   let stopped = false;
   let wake: () => void = () => {};
-  sink.onDrain = () => wake();
-  sink.onBroken = () => {
-    stopped = true;
-    wake();
+  const attach = (s: RecordSink): void => {
+    s.onDrain = () => wake();
+    s.onBroken = () => {
+      stopped = true;
+      wake();
+    };
+    s.onError = (err) => {
+      process.stderr.write(`sweep: cannot write records: ${err.message}\n`);
+      exitCode = 1;
+      stopped = true;
+      wake();
+    };
   };
-  sink.onError = (err) => {
-    process.stderr.write(`sweep: cannot write records: ${err.message}\n`);
-    exitCode = 1;
-    stopped = true;
-    wake();
-  };
+  attach(sink);
   const onSignal = (signal: NodeJS.Signals): void => {
     exitCode = signal === 'SIGINT' ? 130 : 143;
     stopped = true;
@@ -50,6 +81,23 @@ export async function exportResults(opts: ResultsOptions): Promise<{ records: nu
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
+  // With --trim: the last entry written, and where the current file segment began.
+  let written: string | null = null;
+  let untrimmed = 0;
+  let segmentAt = performance.now();
+  /** Syncs the file, then deletes from Redis what it now holds. */
+  const trimWritten = async (reopen: boolean): Promise<void> => {
+    await sink.close();
+    if (exitCode === 1 || sink.broken) return;
+    if (written !== null) trimmed += await trimmer!.sweepTrimResults(keys.results, keys.meta, nextId(written));
+    untrimmed = 0;
+    segmentAt = performance.now();
+    if (reopen) {
+      sink = new RecordSink(opts.output, true);
+      attach(sink);
+    }
+  };
+
   const write = async (entries: Entry[]): Promise<void> => {
     for (const [, fields] of entries) {
       const r = recordOf(fields);
@@ -57,10 +105,18 @@ export async function exportResults(opts: ResultsOptions): Promise<{ records: nu
       sink.write(r);
       records++;
     }
+    if (entries.length > 0) {
+      written = entries[entries.length - 1]![0];
+      untrimmed += entries.length;
+    }
     if (sink.backedUp) await new Promise<void>((resolve) => (wake = resolve));
+    if (opts.trim && !stopped && (untrimmed >= TRIM_EVERY_RECORDS || (untrimmed > 0 && performance.now() - segmentAt >= TRIM_EVERY_MS))) {
+      await trimWritten(true);
+    }
   };
 
   try {
+    // A trimming export starts at the first entry left: everything before it was exported.
     let last = '-';
     while (!stopped) {
       const page = (await redis.xrange(keys.results, last === '-' ? '-' : `(${last}`, '+', 'COUNT', PAGE)) as Entry[];
@@ -91,8 +147,51 @@ export async function exportResults(opts: ResultsOptions): Promise<{ records: nu
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    await sink.close();
-    redis.disconnect();
+    try {
+      if (trimmer !== null) await trimWritten(false);
+      else await sink.close();
+    } finally {
+      redis.disconnect();
+      trimmer?.disconnect();
+    }
   }
-  return { records, exitCode };
+  if (opts.trim && exitCode !== 1) {
+    process.stderr.write(`sweep: ${records} records appended to ${opts.output}; ${trimmed} entries deleted from queue '${opts.queue}'\n`);
+  }
+  return { records, trimmed, exitCode };
+}
+
+/**
+ * Cuts a torn last line (an export killed mid-write) before appending: it was never trimmed
+ * from Redis, so it is written again whole. A missing file is fine.
+ */
+async function cutTornTail(path: string): Promise<void> {
+  let handle;
+  try {
+    handle = await open(path, 'r+');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  try {
+    const size = (await handle.stat()).size;
+    const chunk = Buffer.alloc(64 * 1024);
+    let end = size;
+    while (end > 0) {
+      const start = Math.max(0, end - chunk.length);
+      const { bytesRead } = await handle.read(chunk, 0, end - start, start);
+      const nl = chunk.subarray(0, bytesRead).lastIndexOf(10);
+      if (nl !== -1) {
+        end = start + nl + 1;
+        break;
+      }
+      end = start;
+    }
+    if (end < size) {
+      await handle.truncate(end);
+      await handle.sync();
+    }
+  } finally {
+    await handle.close();
+  }
 }

@@ -5,6 +5,11 @@
 // --consumer name resumes what it held), then entries idle longer than --claim-idle in other
 // consumers' lists (XAUTOCLAIM: their worker died), then new entries (XREADGROUP >). The
 // source ends when the queue is finished (see isFinished), unless `follow` is set.
+//
+// Taking back an entry (own or another's) counts a delivery. An entry already delivered
+// --max-deliveries times is not handed out again: the same script call makes it a dead letter
+// (its `max_deliveries` record, acknowledged; see RECLAIM_* in scripts.ts), so a URL that kills
+// or hangs every worker that takes it cannot keep the queue from finishing.
 
 import type { Job } from '../input.js';
 import { GROUP, isFinished, queueState, type QueueKeys, type SweepRedis } from './redis.js';
@@ -21,12 +26,16 @@ export interface SourceOptions {
   follow: boolean;
   /** How long one blocking read waits for new entries. */
   blockMs: number;
+  /** An entry delivered this many times without being finished becomes a dead letter. */
+  maxDeliveries: number;
 }
 
 export interface SourceCounters {
   read: number;
   reclaimed: number;
   resumed: number;
+  /** Entries this worker made dead letters. */
+  dead: number;
 }
 
 type Entry = [id: string, fields: string[]] | null;
@@ -85,14 +94,13 @@ async function* readQueue(
   stopped: () => boolean,
 ): AsyncGenerator<QueuedJob[]> {
   // 1. Our own pending entries, from a previous life under the same name.
-  let ownCursor = '0';
-  while (!stopped()) {
-    const reply = (await reader.xreadgroup('GROUP', GROUP, opts.consumer, 'COUNT', opts.batch, 'STREAMS', keys.jobs, ownCursor)) as
-      | [string, Entry[]][]
-      | null;
-    const entries = reply?.[0]?.[1] ?? [];
-    if (entries.length === 0) break;
-    ownCursor = entries[entries.length - 1]![0];
+  let ownCursor = '-';
+  while (!stopped() && ownCursor !== '0-0') {
+    const [cursor, entries, dead] = await reader.sweepReclaimOwn(
+      keys.jobs, keys.results, keys.meta, keys.dead, GROUP, opts.consumer, ownCursor, opts.batch, opts.maxDeliveries,
+    );
+    ownCursor = cursor;
+    counters.dead += dead;
     const jobs = jobsOf(entries);
     counters.resumed += jobs.length;
     counters.read += jobs.length;
@@ -105,10 +113,11 @@ async function* readQueue(
   while (!stopped()) {
     // 2. Entries a dead worker left pending. Checked on a timer, and whenever nothing new came.
     if (Date.now() >= nextClaimAt) {
-      const [cursor, claimed] = (await reader.xautoclaim(
-        keys.jobs, GROUP, opts.consumer, opts.claimIdleMs, claimCursor, 'COUNT', opts.batch,
-      )) as [string, Entry[], string[]?];
+      const [cursor, claimed, dead] = await reader.sweepReclaimIdle(
+        keys.jobs, keys.results, keys.meta, keys.dead, GROUP, opts.consumer, opts.claimIdleMs, claimCursor, opts.batch, opts.maxDeliveries,
+      );
       claimCursor = cursor;
+      counters.dead += dead;
       // A full sweep of the pending list ended: wait before sweeping again.
       if (cursor === '0-0') nextClaimAt = Date.now() + Math.max(100, Math.min(opts.claimIdleMs / 4, 5_000));
       const jobs = jobsOf(claimed);

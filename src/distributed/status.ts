@@ -1,5 +1,5 @@
 // `sweep status`: where a queue stands, from Redis alone (any machine can ask): queued, in flight,
-// done, failed, and each worker's requests/s from its heartbeat.
+// done, failed, dead letters, and each worker's requests/s from its heartbeat.
 
 import { GROUP, connect, isFinished, queueKeys, queueSnapshot, type QueueState } from './redis.js';
 
@@ -16,7 +16,12 @@ export interface WorkerStatus {
 
 export interface QueueStatus extends QueueState {
   queue: string;
+  /** Records written: those still in the results stream plus those exported with --trim. */
   done: number;
+  /** Records deleted from the results stream by `sweep results --trim`. */
+  exported: number;
+  /** Entries delivered --max-deliveries times without being finished (`max_deliveries` records). */
+  deadLetters: number;
   ok: number;
   failed: number;
   duplicates: number;
@@ -36,7 +41,7 @@ export async function queueStatus(url: string, queue: string): Promise<QueueStat
       m.xlen(keys.results).hgetall(keys.meta).hgetall(keys.workers).call('XINFO', 'CONSUMERS', keys.jobs, GROUP),
     );
     const reply = <T>(i: number, empty: T): T => (rest[i]?.[0] ? empty : ((rest[i]?.[1] as T | undefined) ?? empty));
-    const done = reply(0, 0);
+    const inStream = reply(0, 0);
     const meta = reply<Record<string, string>>(1, {});
     const beats = reply<Record<string, string>>(2, {});
     const consumers = reply<unknown[][]>(3, []);
@@ -60,7 +65,9 @@ export async function queueStatus(url: string, queue: string): Promise<QueueStat
     return {
       queue,
       ...state,
-      done,
+      done: inStream + n('exported'),
+      exported: n('exported'),
+      deadLetters: n('dead'),
       ok: n('ok'),
       failed: n('failed'),
       duplicates: n('duplicates'),
@@ -83,6 +90,8 @@ export function formatStatus(s: QueueStatus): string {
     `  done       ${s.done} (ok ${s.ok}, failed ${s.failed}${s.invalid > 0 ? `, of which ${s.invalid} invalid lines` : ''}${s.duplicates > 0 ? `, ${s.duplicates} duplicates` : ''})`,
   ];
   if (s.duplicates > 0) lines.push(`  duplicates ${s.duplicates} (not enqueued; recorded as "skipped":"duplicate")`);
+  if (s.deadLetters > 0) lines.push(`  dead       ${s.deadLetters} (delivered --max-deliveries times, never finished: error max_deliveries; stream sweep:{${s.queue}}:dead)`);
+  if (s.exported > 0) lines.push(`  exported   ${s.exported} (trimmed from Redis by sweep results --trim)`);
   if (s.workers.length === 0) lines.push('  workers    none');
   else {
     lines.push('  workers:');

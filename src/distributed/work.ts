@@ -6,8 +6,8 @@
 // Delivery is at least once: an entry is acknowledged only with its record, so a worker that dies
 // leaves its entries pending and another one reclaims them after --claim-idle ms. The results
 // stream still gets one record per entry: the first acknowledgement wins (see COMPLETE).
-// What is the worker's own: the Redis rate limits, the heartbeat for `sweep status`, and keeping
-// the entries it holds from looking abandoned.
+// What is the worker's own: the Redis rate limits and host pauses, the heartbeat for `sweep
+// status`, and keeping the entries it holds from looking abandoned.
 
 import { hostname } from 'node:os';
 import type { CrawlConfig } from '../config.js';
@@ -21,6 +21,7 @@ import type { Interrupts, StopSignal } from '../run/interrupts.js';
 import { reportOutcome } from '../run/summary.js';
 import type { StatsSnapshot } from '../stats.js';
 import { Completer } from './completer.js';
+import { SharedPauses } from './host-pauses.js';
 import { HostRates } from './host-rate.js';
 import { GlobalRate } from './rate.js';
 import { connect, duplicate, ensureGroup, GROUP, queueKeys, type QueueKeys, type SweepRedis } from './redis.js';
@@ -38,6 +39,8 @@ export interface WorkOptions {
   rate: number | null;
   /** Requests started per second to one origin across all workers of the queue; null: unlimited. */
   perHostRate: number | null;
+  /** An entry delivered this many times without being finished becomes a dead letter. */
+  maxDeliveries: number;
 }
 
 export interface WorkResult {
@@ -118,7 +121,7 @@ export async function work(
   if (cfg.insecure) stderr.write('sweep: warning: --insecure: TLS certificates are not verified\n');
   logger.info({ queue: w.queue, consumer, concurrency: cfg.concurrency }, 'worker started');
 
-  const counters: SourceCounters = { read: 0, reclaimed: 0, resumed: 0 };
+  const counters: SourceCounters = { read: 0, reclaimed: 0, resumed: 0, dead: 0 };
   const input: InputProgress = { bytesRead: 0, bytesTotal: null, linesRead: 0, skipped: 0, done: false };
   const rate = w.rate === null ? null : new GlobalRate(writer, keys, w.rate, cfg.concurrency);
   const hostRates = w.perHostRate === null ? null : new HostRates(writer, keys, w.perHostRate);
@@ -126,19 +129,27 @@ export async function work(
   // process's connections); the rates are Redis's, so the local gate gets none of its own.
   const gateCfg: CrawlConfig = { ...cfg, rate: null, perHostRate: null };
   const gated = wantsGate(gateCfg) || hostRates !== null;
+  // Host pauses (after a 429) are the gate's, so they are shared when there is a gate.
+  const pauses = gated ? await SharedPauses.open(writer, keys) : null;
   // With the gate, the global --rate is asked at each start the gate makes (not when the pool
   // admits a job), so jobs parked for a host cannot burst past it later; --per-host-rate keeps
-  // the host's jobs parked until Redis grants a start. Without it, the pool waits for tokens.
+  // the host's jobs parked until Redis grants a start, and a host paused by any worker waits
+  // (asked first, so no start is reserved for a paused host). Without it, the pool waits for tokens.
   const remote: RemoteLimits | undefined =
-    !gated || (rate === null && hostRates === null)
+    pauses === null
       ? undefined
       : {
           globalReady: rate === null ? () => true : () => rate.ready,
-          hostWait: hostRates === null ? () => 0 : (origin, now) => hostRates.wait(origin, now),
+          hostWait(origin, now) {
+            const paused = pauses.wait(origin, now);
+            if (paused > 0) return paused;
+            return hostRates === null ? 0 : hostRates.wait(origin, now);
+          },
           started(origin) {
             rate?.take();
             hostRates?.take(origin);
           },
+          paused: (origin, ms) => pauses.share(origin, ms),
         };
   const takeToken = rate !== null && !gated ? () => rate.take() : null;
   const sink = new QueueSink(writer, keys, cfg.output === null ? null : new RecordSink(cfg.output), takeToken);
@@ -152,7 +163,13 @@ export async function work(
   let run: Run | null = null;
   const stopped = (): boolean => run !== null && run.stopping;
   const source = countedBatches(
-    queueJobs(reader, keys, { consumer, batch, claimIdleMs: w.claimIdleMs, follow: w.follow, blockMs: 1_000 }, counters, stopped),
+    queueJobs(
+      reader,
+      keys,
+      { consumer, batch, claimIdleMs: w.claimIdleMs, follow: w.follow, blockMs: 1_000, maxDeliveries: w.maxDeliveries },
+      counters,
+      stopped,
+    ),
     input,
   );
 
@@ -179,6 +196,7 @@ export async function work(
     hostRates.onSlot = (origin) => theRun.wake(origin);
     hostRates.onError = (err) => theRun.fail('cannot reserve per-host start times in Redis', err);
   }
+  if (pauses !== null) pauses.onError = (err) => theRun.fail('cannot share a host pause in Redis', err);
 
   const heartbeat = startHeartbeat(writer, keys, consumer, theRun, sink.held, w.claimIdleMs);
   let outcome;
@@ -188,7 +206,10 @@ export async function work(
     clearInterval(heartbeat);
     rate?.close();
     hostRates?.close();
+    pauses?.close();
     await writer.hdel(keys.workers, consumer).catch(() => {});
+    // A worker that holds nothing leaves the group too, or every worker ever run stays listed.
+    await writer.sweepForgetConsumer(keys.jobs, GROUP, consumer).catch(() => {});
     reader.disconnect();
     writer.disconnect();
   }
@@ -199,8 +220,20 @@ export async function work(
       (w.perHostRate === null ? '' : `  per-host rate  at most ${w.perHostRate}/s to each origin across all workers of the queue (in Redis)\n`) +
       `worker ${consumer}: ${c.written} records written to queue '${w.queue}'` +
       `, ${counters.reclaimed} entries reclaimed from other workers, ${counters.resumed} resumed` +
-      `, ${c.duplicates} already done elsewhere\n`,
-    json: { worker: { consumer, queue: w.queue, written: c.written, reclaimed: counters.reclaimed, resumed: counters.resumed, doneElsewhere: c.duplicates } },
+      `, ${c.duplicates} already done elsewhere` +
+      (counters.dead > 0 ? `, ${counters.dead} dead letters (delivered ${w.maxDeliveries} times, never finished)` : '') +
+      '\n',
+    json: {
+      worker: {
+        consumer,
+        queue: w.queue,
+        written: c.written,
+        reclaimed: counters.reclaimed,
+        resumed: counters.resumed,
+        doneElsewhere: c.duplicates,
+        deadLetters: counters.dead,
+      },
+    },
   });
   logger.info({ records: outcome.snapshot.records, elapsedMs: outcome.snapshot.elapsedMs }, 'worker finished');
   return { snapshot: outcome.snapshot, exitCode: outcome.exitCode };

@@ -6,119 +6,35 @@
 // when it is full, `full` is true and the pool stops reading input.
 //
 // Per request the gate does O(1) work: a Map lookup, a push and a shift on small queues, and
-// at most one timer per waiting host (never one per job).
+// at most one timer per waiting host (never one per job). Its parts: host.ts (one origin's
+// state), host-timing.ts (pauses and per-host rates), gate-stats.ts (what the summary counts),
+// gate-types.ts (options, hooks, remote limits).
 
 import type { Job } from '../input.js';
-import { parseRetryAfter } from '../retry.js';
+import { Fifo } from './fifo.js';
+import { GateCounters, type GateStats } from './gate-stats.js';
+import type { GateHooks, GateOptions, HostRules } from './gate-types.js';
+import { Host } from './host.js';
+import { hostPauseMs } from './host-timing.js';
 import { TokenBucket } from './token-bucket.js';
 
-export interface GateOptions {
-  /** Most requests in flight over all hosts (-c). */
-  concurrency: number;
-  /** Most requests in flight to one origin; Infinity when unset. */
-  perHost: number;
-  /** Requests started per second over all hosts; null when unset. */
-  rate: number | null;
-  /** Requests started per second to one origin; null when unset. */
-  perHostRate: number | null;
-  /** Parked jobs before `full` turns true. */
-  waitingRoom: number;
-  /** Cap on one host pause (--retry-max-delay). */
-  maxPauseMs: number;
-  /** Pause after a 429 without a usable Retry-After (--retry-delay). */
-  defaultPauseMs: number;
-  /** Start limits kept outside this process (sweep work: in Redis), checked after the local ones. */
-  remote?: RemoteLimits;
-}
-
-/**
- * Limits shared with other processes, answered asynchronously. The gate asks just before it
- * would start a job (everything local allows it), so nothing is reserved for a job that could
- * not go anyway. A limiter that says "not now" without a time wakes the gate itself: pump()
- * for the global limit, wake(origin) for a host.
- */
-export interface RemoteLimits {
-  /** May one more job start now over all hosts? When not, the limiter calls pump() later. */
-  globalReady(): boolean;
-  /** ms until `origin` may start its next job (0: now); null while it asks (then wake(origin)). */
-  hostWait(origin: string, now: number): number | null;
-  /** A job started on `origin`: consumes what globalReady() and hostWait() allowed. */
-  started(origin: string, now: number): void;
-}
-
-/** What the gate needs to know of a host's robots.txt (see robots.ts). */
-export interface HostRules {
-  allowed(job: Job): boolean;
-  /** Crawl-delay in ms, 0 when none. */
-  readonly crawlDelayMs: number;
-  /** Why a job is refused, for its record. */
-  readonly reason: string;
-}
-
-export interface GateHooks {
-  /** Sends the request; the gate's `finished()` must be called when it ends. */
-  launch(job: Job): void;
-  /** A job refused without a request (robots): write its record and release its pool slot. */
-  refuse(job: Job, reason: string): void;
-  /** The waiting room has room again: let the pool read input. */
-  resume(): void;
-  /** Loads the rules of one origin once (robots.txt); absent when --robots is off. */
-  rules?: (origin: string) => Promise<HostRules>;
-}
-
-class Host {
-  readonly origin: string;
-  inFlight = 0;
-  queue: Job[] = [];
-  head = 0;
-  pausedUntil = 0;
-  bucket: TokenBucket | null;
-  timer: NodeJS.Timeout | null = null;
-  inReady = false;
-  /** undefined: not asked yet; null: loading. */
-  rules: HostRules | null | undefined = undefined;
-  started = 0;
-  firstStart = 0;
-  lastStart = 0;
-  constructor(origin: string, perHostRate: number | null) {
-    this.origin = origin;
-    this.bucket = perHostRate === null ? null : new TokenBucket(perHostRate);
-  }
-  get queued(): number {
-    return this.queue.length - this.head;
-  }
-}
-
-export interface GateStats {
-  started: number;
-  /** Requests started per second over the run, first to last start; null under 2 starts. */
-  achievedRate: number | null;
-  /** The highest per-host achieved rate (hosts with >= 3 starts); null when none. */
-  maxHostRate: number | null;
-  /** Host pauses after 429 / 503 + Retry-After. */
-  pauses: number;
-  refused: number;
-}
+export type { GateHooks, GateOptions, HostRules, RemoteLimits } from './gate-types.js';
+export type { GateStats } from './gate-stats.js';
 
 export class HostGate {
   readonly #o: GateOptions;
   readonly #hooks: GateHooks;
   readonly #hosts = new Map<string, Host>();
   readonly #global: TokenBucket | null;
-  #ready: Host[] = [];
-  #readyHead = 0;
+  /** Hosts that may be able to start a job, in turn (round-robin). */
+  readonly #ready = new Fifo<Host>();
   #inFlight = 0;
   #parked = 0;
   #globalTimer: NodeJS.Timeout | null = null;
   #pumping = false;
   #again = false;
   #stopped = false;
-  #started = 0;
-  #firstStart = 0;
-  #lastStart = 0;
-  #pauses = 0;
-  #refused = 0;
-  #maxHostRate: number | null = null;
+  readonly #counters = new GateCounters();
 
   readonly #sweeper: NodeJS.Timeout;
 
@@ -157,12 +73,7 @@ export class HostGate {
 
   /** A job the pool started: goes now if it can, else waits with its host. */
   admit(job: Job): void {
-    const origin = job.target!.origin;
-    let host = this.#hosts.get(origin);
-    if (host === undefined) {
-      host = new Host(origin, this.#o.perHostRate);
-      this.#hosts.set(origin, host);
-    }
+    const host = this.#host(job.target!.origin);
     host.queue.push(job);
     this.#parked++;
     if (!host.inReady) this.#pushReady(host);
@@ -194,18 +105,12 @@ export class HostGate {
    * the advertised time (capped), or --retry-delay when a 429 gives none.
    */
   throttle(origin: string, status: number, retryAfter: string | null): void {
-    const advertised = parseRetryAfter(retryAfter);
-    if (status !== 429 && advertised === null) return;
-    const ms = Math.min(advertised ?? this.#o.defaultPauseMs, this.#o.maxPauseMs);
-    let host = this.#hosts.get(origin);
-    if (host === undefined) {
-      // A redirect led to a host no job names: remember the pause all the same.
-      host = new Host(origin, this.#o.perHostRate);
-      this.#hosts.set(origin, host);
-    }
-    const until = performance.now() + ms;
-    if (until > host.pausedUntil) host.pausedUntil = until;
-    this.#pauses++;
+    const ms = hostPauseMs(status, retryAfter, this.#o);
+    if (ms === null) return;
+    // A redirect may lead to a host no job names: remember the pause all the same.
+    this.#host(origin).timing.pause(performance.now() + ms);
+    this.#counters.pauses++;
+    this.#o.remote?.paused?.(origin, ms);
   }
 
   /** Stops starting jobs and hands back every parked one (shutdown); in-flight ones finish. */
@@ -217,26 +122,15 @@ export class HostGate {
     for (const host of this.#hosts.values()) {
       if (host.timer !== null) clearTimeout(host.timer);
       host.timer = null;
-      for (let i = host.head; i < host.queue.length; i++) out.push(host.queue[i]!);
-      host.queue = [];
-      host.head = 0;
+      for (const job of host.queue.drain()) out.push(job);
     }
     this.#parked = 0;
-    this.#ready = [];
-    this.#readyHead = 0;
+    this.#ready.drain();
     return out;
   }
 
   stats(): GateStats {
-    let maxHost = this.#maxHostRate;
-    for (const host of this.#hosts.values()) maxHost = maxOf(maxHost, hostRate(host));
-    return {
-      started: this.#started,
-      achievedRate: this.#started >= 2 ? ((this.#started - 1) * 1000) / (this.#lastStart - this.#firstStart) : null,
-      maxHostRate: maxHost,
-      pauses: this.#pauses,
-      refused: this.#refused,
-    };
+    return this.#counters.stats(this.#hosts.values());
   }
 
   /** Starts every parked job that may start now, round-robin over hosts. */
@@ -255,8 +149,17 @@ export class HostGate {
     if (wasFull && !this.full) this.#hooks.resume();
   }
 
+  #host(origin: string): Host {
+    let host = this.#hosts.get(origin);
+    if (host === undefined) {
+      host = new Host(origin, this.#o.perHostRate);
+      this.#hosts.set(origin, host);
+    }
+    return host;
+  }
+
   #drainReady(): void {
-    while (this.#readyHead < this.#ready.length && !this.#stopped) {
+    while (this.#ready.length > 0 && !this.#stopped) {
       if (this.#inFlight >= this.#o.concurrency) return; // finished() pumps again
       const now = performance.now();
       if (this.#global !== null) {
@@ -267,15 +170,11 @@ export class HostGate {
         }
       }
       if (this.#o.remote !== undefined && !this.#o.remote.globalReady()) return;
-      const host = this.#ready[this.#readyHead++]!;
+      const host = this.#ready.shift()!;
       // Still marked ready while it starts, so a job admitted meanwhile does not queue it twice.
       const started = this.#startFrom(host, now);
       host.inReady = false;
       if (started && host.queued > 0) this.#pushReady(host);
-    }
-    if (this.#readyHead >= this.#ready.length) {
-      this.#ready.length = 0;
-      this.#readyHead = 0;
     }
   }
 
@@ -284,19 +183,18 @@ export class HostGate {
    * arranged its own wake-up: a timer (pause, rate), finished() (in-flight limit) or its rules.
    */
   #startFrom(host: Host, now: number): boolean {
-    while (host.queued > 0) {
-      const job = host.queue[host.head]!;
+    let job: Job | undefined;
+    while ((job = host.queue.peek()) !== undefined) {
       const rules = this.#rulesOf(host);
       if (rules === null) return false;
       if (rules !== undefined && !rules.allowed(job)) {
         this.#shift(host);
-        this.#refused++;
+        this.#counters.refused++;
         this.#hooks.refuse(job, rules.reason);
         continue;
       }
       if (host.inFlight >= this.#o.perHost) return false;
-      let wait = host.pausedUntil - now;
-      if (host.bucket !== null) wait = Math.max(wait, host.bucket.wait(now));
+      const wait = host.timing.wait(now);
       if (wait > 0) {
         this.#armHost(host, wait);
         return false;
@@ -312,11 +210,12 @@ export class HostGate {
         remote.started(host.origin, now);
       }
       this.#shift(host);
-      host.bucket?.take(now);
+      host.timing.take(now);
       this.#global?.take(now);
       host.inFlight++;
       this.#inFlight++;
-      this.#count(host, now);
+      this.#counters.starts.count(now);
+      host.starts.count(now);
       this.#hooks.launch(job);
       return true;
     }
@@ -331,10 +230,7 @@ export class HostGate {
     host.rules = null;
     void load(host.origin).then((rules) => {
       host.rules = rules;
-      if (rules.crawlDelayMs > 0) {
-        const rate = 1000 / rules.crawlDelayMs;
-        if (host.bucket === null || rate < 1000 / host.bucket.intervalMs) host.bucket = new TokenBucket(rate);
-      }
+      host.timing.crawlDelay(rules.crawlDelayMs);
       if (host.queued > 0 && !host.inReady) this.#pushReady(host);
       this.pump();
     });
@@ -342,23 +238,12 @@ export class HostGate {
   }
 
   #shift(host: Host): void {
-    host.queue[host.head++] = undefined as never;
+    host.queue.shift();
     this.#parked--;
-    if (host.head === host.queue.length) {
-      host.queue.length = 0;
-      host.head = 0;
-    } else if (host.head >= 1024 && host.head * 2 >= host.queue.length) {
-      host.queue = host.queue.slice(host.head);
-      host.head = 0;
-    }
   }
 
   #pushReady(host: Host): void {
     host.inReady = true;
-    if (this.#readyHead >= 1024 && this.#readyHead * 2 >= this.#ready.length) {
-      this.#ready = this.#ready.slice(this.#readyHead);
-      this.#readyHead = 0;
-    }
     this.#ready.push(host);
   }
 
@@ -379,27 +264,11 @@ export class HostGate {
     }, Math.ceil(ms));
   }
 
-  #count(host: Host, now: number): void {
-    if (this.#started++ === 0) this.#firstStart = now;
-    this.#lastStart = now;
-    if (host.started++ === 0) host.firstStart = now;
-    host.lastStart = now;
-  }
-
   /** Drops an idle host's state when nothing about it needs remembering (no robots, no pause). */
   #maybeForget(host: Host): void {
     if (host.timer !== null || host.inReady || host.rules !== undefined) return;
-    const now = performance.now();
-    if (host.pausedUntil > now || (host.bucket !== null && host.bucket.wait(now) > 0)) return;
-    this.#maxHostRate = maxOf(this.#maxHostRate, hostRate(host));
+    if (host.timing.holding(performance.now())) return;
+    this.#counters.forget(host.starts);
     this.#hosts.delete(host.origin);
   }
-}
-
-function hostRate(host: Host): number | null {
-  return host.started >= 3 && host.lastStart > host.firstStart ? ((host.started - 1) * 1000) / (host.lastStart - host.firstStart) : null;
-}
-
-function maxOf(a: number | null, b: number | null): number | null {
-  return a === null ? b : b === null ? a : Math.max(a, b);
 }

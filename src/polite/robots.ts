@@ -13,7 +13,7 @@ import type { Dispatcher } from 'undici';
 import 'undici';
 import robotsParserModule from 'robots-parser';
 import type { Job } from '../input.js';
-import type { HostRules } from './host-gate.js';
+import type { HostRules } from './gate-types.js';
 
 interface Robot {
   isAllowed(url: string, ua?: string): boolean | undefined;

@@ -7,7 +7,7 @@
 
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { buildConfig, DEFAULTS, LOG_LEVELS, parse, type RawOptions } from './config.js';
-import { compileRegex, parseScopeKind } from './discover/scope.js';
+import { compileRegex, parseScopeKind } from './discover/scope-options.js';
 import { addDistributedCommands } from './distributed/commands.js';
 import { UsageError } from './errors.js';
 import { parseAllowance } from './bench/compare.js';

@@ -4,6 +4,8 @@
 
 import { Option, type Command } from 'commander';
 import { buildConfig, parse, type RawCrawlOptions } from '../config.js';
+import { compileRegex, parseScopeKind } from '../discover/scope-options.js';
+import { buildFollow, type RawFollowOptions } from '../follow/options.js';
 import { UsageError } from '../errors.js';
 
 type Arg = <T, P = T>(fn: (raw: string, previous: P) => T) => (raw: string, previous: P) => T;
@@ -61,14 +63,21 @@ export function addDistributedCommands(program: Command, arg: Arg): void {
     .description('stream URL lists into a Redis queue for `sweep work` (same input rules as a crawl)')
     .argument('[file...]', 'URL lists, one URL per line; "-" or none reads stdin')
     .option('--dedupe', 'enqueue each URL once, however often it is listed (a Redis set remembers them)')
+    .option('--depth <n>', 'a recursive crawl: workers follow links up to n hops from each seed', arg(parse.nonNegative))
+    .addOption(new Option('--scope <kind>', 'which found URLs are admitted: origin, host, domain, prefix or any').argParser(arg(parseScopeKind)))
+    .option('--include <re>', 'admit only found URLs matching this regular expression (repeatable)', arg((raw: string, prev: RegExp[] = []) => [...prev, compileRegex(raw, '--include')]))
+    .option('--exclude <re>', 'never admit found URLs matching this regular expression (repeatable)', arg((raw: string, prev: RegExp[] = []) => [...prev, compileRegex(raw, '--exclude')]))
+    .option('--max-pages <n>', 'admit no new URL once this many are (seeds count)', arg(parse.positive))
+    .option('--requisites', 'also follow page requisites')
     .option('-q, --quiet', 'no summary on stderr')
-    .action(async (files: string[], opts: QueueOptions & { dedupe?: boolean; quiet?: boolean }) => {
+    .action(async (files: string[], opts: QueueOptions & RawFollowOptions & { dedupe?: boolean; quiet?: boolean }) => {
+      const follow = buildFollow(opts);
       const inputs = files.length === 0 ? ['-'] : files;
       const { checkInputs } = await import('../input.js');
       await checkInputs(inputs);
       await run(async () => {
         const { enqueue } = await import('./enqueue.js');
-        await enqueue({ redis: opts.redis, queue: opts.queue, inputs, dedupe: opts.dedupe ?? false, quiet: opts.quiet ?? false });
+        await enqueue({ redis: opts.redis, queue: opts.queue, inputs, dedupe: opts.dedupe ?? false, quiet: opts.quiet ?? false, follow });
         return 0;
       });
     });

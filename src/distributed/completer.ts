@@ -38,8 +38,8 @@ export class Completer {
   }
 
   /** Queues one record (newline-terminated, as record.ts builds it) for its entry. */
-  add(entryId: string, line: number, ok: boolean, record: string): void {
-    this.#args.push(entryId, String(line), ok ? '1' : '0', record.slice(0, -1));
+  add(entryId: string, line: number, ok: boolean, record: string, links = ''): void {
+    this.#args.push(entryId, String(line), ok ? '1' : '0', record.slice(0, -1), links);
     this.#records.push(record);
     this.unconfirmed++;
     if (this.#records.length >= BATCH) this.flush();
@@ -56,7 +56,7 @@ export class Completer {
     this.#records = [];
     this.#inFlight++;
     const k = this.#keys;
-    const call = this.#redis.sweepComplete(k.jobs, k.results, k.meta, ...args).then(
+    const call = this.#redis.sweepComplete(k.jobs, k.results, k.meta, k.found, ...args).then(
       (flags) => {
         for (let i = 0; i < records.length; i++) {
           if (flags[i] === 1) {

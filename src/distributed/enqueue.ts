@@ -5,6 +5,9 @@
 
 import { randomUUID } from 'node:crypto';
 import { readJobs, type InputProgress } from '../input.js';
+import { normalizeUrl } from '../discover/normalize.js';
+import type { FollowConfig } from '../follow/options.js';
+import { followToJson } from '../follow/redis-links.js';
 import { unfetchedRecord } from '../record.js';
 import { connect, ensureGroup, queueKeys, type SweepRedis } from './redis.js';
 
@@ -14,6 +17,8 @@ export interface EnqueueOptions {
   inputs: readonly string[];
   dedupe: boolean;
   quiet: boolean;
+  /** Recursive crawl: the rules every worker follows links by (kept in the queue's meta). */
+  follow: FollowConfig | null;
 }
 
 export interface EnqueueResult {
@@ -36,6 +41,7 @@ export async function enqueue(opts: EnqueueOptions, stdin: NodeJS.ReadableStream
   const total = { added: 0, duplicates: 0, invalid: 0 };
   try {
     await ensureGroup(redis, keys);
+    if (opts.follow !== null) await redis.hset(keys.meta, 'follow', followToJson(opts.follow), 'maxPages', String(opts.follow.maxPages ?? 0));
     await redis.zadd(keys.producers, Date.now() + LEASE_MS, producer);
     let leaseAt = Date.now();
     const progress: InputProgress = { bytesRead: 0, bytesTotal: null, linesRead: 0, skipped: 0, done: false };
@@ -45,8 +51,8 @@ export async function enqueue(opts: EnqueueOptions, stdin: NodeJS.ReadableStream
       const args: string[] = [opts.dedupe ? '1' : '0'];
       for (const job of batch) {
         const t = job.target;
-        if (t === null) args.push('r', String(job.line), unfetchedRecord(job, 'invalid_url', job.invalid ?? 'invalid URL').slice(0, -1), '', '', '');
-        else args.push('j', String(job.line), job.url, t.origin, t.path, t.auth ?? '');
+        if (t === null) args.push('r', String(job.line), unfetchedRecord(job, 'invalid_url', job.invalid ?? 'invalid URL').slice(0, -1), '', '', '', '');
+        else args.push('j', String(job.line), job.url, t.origin, t.path, t.auth ?? '', opts.follow === null ? '' : (normalizeUrl(t.origin + t.path) ?? ''));
       }
       const call: Promise<void> = send(redis, keys, args, total).then(
         () => void inFlight.delete(call),
@@ -89,7 +95,7 @@ async function send(
   total: { added: number; duplicates: number; invalid: number },
 ): Promise<void> {
   if (args.length === 1) return;
-  const [added, duplicates, invalid] = await redis.sweepEnqueue(keys.jobs, keys.results, keys.meta, keys.seen, ...args);
+  const [added, duplicates, invalid] = await redis.sweepEnqueue(keys.jobs, keys.results, keys.meta, keys.seen, keys.found, ...args);
   total.added += added;
   total.duplicates += duplicates;
   total.invalid += invalid;

@@ -37,6 +37,8 @@ export interface QueueKeys {
   rate: string;
   /** Dead letters: entries delivered --max-deliveries times that no worker finished. */
   dead: string;
+  /** Recursive crawls: SHA-1s of every normalized URL admitted (seeds and found ones). */
+  found: string;
   /** Host pauses shared by the workers (a sorted set), and the channel that announces them. */
   pauses: string;
   /** Prefix of the per-origin schedules of --per-host-rate (the origin follows). */
@@ -54,6 +56,7 @@ export function queueKeys(queue: string): QueueKeys {
     workers: base + 'workers',
     rate: base + 'rate',
     dead: base + 'dead',
+    found: base + 'found',
     pauses: base + 'pauses',
     hostRate: base + 'host-rate:',
   };

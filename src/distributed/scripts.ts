@@ -17,7 +17,7 @@ import type { Redis } from 'ioredis';
 const ENQUEUE = `
 local dedupe = ARGV[1] == '1'
 local added, dup, invalid = 0, 0, 0
-for i = 2, #ARGV, 6 do
+for i = 2, #ARGV, 7 do
   if ARGV[i] == 'r' then
     redis.call('XADD', KEYS[2], '*', 'j', '', 'l', ARGV[i+1], 'r', ARGV[i+2])
     invalid = invalid + 1
@@ -28,11 +28,15 @@ for i = 2, #ARGV, 6 do
       fresh = redis.call('SADD', KEYS[4], redis.sha1hex(ARGV[i+3] .. ARGV[i+4] .. '\\n' .. ARGV[i+5])) == 1
     end
     if fresh then
-      if ARGV[i+5] == '' then
-        redis.call('XADD', KEYS[1], '*', 'l', ARGV[i+1], 'u', ARGV[i+2], 'o', ARGV[i+3], 'p', ARGV[i+4])
-      else
-        redis.call('XADD', KEYS[1], '*', 'l', ARGV[i+1], 'u', ARGV[i+2], 'o', ARGV[i+3], 'p', ARGV[i+4], 'a', ARGV[i+5])
+      local entry = {'l', ARGV[i+1], 'u', ARGV[i+2], 'o', ARGV[i+3], 'p', ARGV[i+4]}
+      if ARGV[i+5] ~= '' then entry[#entry+1] = 'a'; entry[#entry+1] = ARGV[i+5] end
+      -- A recursive crawl's seed: depth 0 and its key, remembered so no page admits it again.
+      if ARGV[i+6] ~= '' then
+        entry[#entry+1] = 'd'; entry[#entry+1] = '0'; entry[#entry+1] = 's'; entry[#entry+1] = ARGV[i+6]
+        redis.call('SADD', KEYS[5], redis.sha1hex(ARGV[i+6]))
+        redis.call('HINCRBY', KEYS[3], 'pages', 1)
       end
+      redis.call('XADD', KEYS[1], '*', unpack(entry))
       added = added + 1
     else
       -- The same record a local --dedupe writes for a duplicate line (cjson escapes '/' as '\\/':
@@ -53,7 +57,8 @@ return {added, dup, invalid}
 `;
 
 /**
- * complete: KEYS jobs, results, meta; ARGV[1] = group, then groups of 4: entry id, line, ok, record.
+ * complete: KEYS jobs, results, meta, found; ARGV[1] = group, then groups of 5: entry id, line, ok,
+ * record, and the links its page gave ('' when none; recursive crawls).
  * XACK gates the XADD: the record of an entry is written by whichever worker acknowledges it
  * first, and a second delivery (after a reclaim) finds it acknowledged and writes nothing. The
  * record and the acknowledgement are one atomic step, so neither can exist without the other.
@@ -64,11 +69,35 @@ return {added, dup, invalid}
 const COMPLETE = `
 local written, acked = {}, {}
 local ok, failed = 0, 0
-for i = 2, #ARGV, 4 do
+local maxPages = tonumber(redis.call('HGET', KEYS[3], 'maxPages') or '0')
+local admittedTotal = 0
+-- A page's links: "depth<TAB>parent<TAB>url<TAB>url...". Each normalized URL new to the crawl
+-- becomes a job entry, in the same atomic step as the page's record and acknowledgement: so
+-- once nothing is pending, nothing more can be added, and the queue can tell it is finished.
+local function admit(blob)
+  local parts, n = {}, 0
+  for field in string.gmatch(blob, '[^\t]+') do n = n + 1; parts[n] = field end
+  local depth, parent = parts[1], parts[2]
+  local admitted = 0
+  for k = 3, n do
+    local url = parts[k]
+    if maxPages > 0 and tonumber(redis.call('HGET', KEYS[3], 'pages') or '0') >= maxPages then break end
+    if redis.call('SADD', KEYS[4], redis.sha1hex(url)) == 1 then
+      local slash = string.find(url, '/', string.find(url, '://', 1, true) + 3, true)
+      redis.call('XADD', KEYS[1], '*', 'l', '0', 'u', url, 'o', string.sub(url, 1, slash - 1), 'p', string.sub(url, slash),
+        'd', depth, 'pa', parent)
+      redis.call('HINCRBY', KEYS[3], 'pages', 1)
+      admitted = admitted + 1
+    end
+  end
+  return admitted
+end
+for i = 2, #ARGV, 5 do
   if redis.call('XACK', KEYS[1], ARGV[1], ARGV[i]) == 1 then
     acked[#acked+1] = ARGV[i]
     redis.call('XADD', KEYS[2], '*', 'j', ARGV[i], 'l', ARGV[i+1], 'r', ARGV[i+3])
     if ARGV[i+2] == '1' then ok = ok + 1 else failed = failed + 1 end
+    if ARGV[i+4] ~= '' then admittedTotal = admittedTotal + admit(ARGV[i+4]) end
     written[#written+1] = 1
   else
     written[#written+1] = 0
@@ -78,6 +107,7 @@ end
 if #acked > 0 then redis.call('XDEL', KEYS[1], unpack(acked)) end
 if ok > 0 then redis.call('HINCRBY', KEYS[3], 'ok', ok) end
 if failed > 0 then redis.call('HINCRBY', KEYS[3], 'failed', failed) end
+if admittedTotal > 0 then redis.call('HINCRBY', KEYS[3], 'enqueued', admittedTotal) end
 return written
 `;
 
@@ -261,8 +291,8 @@ return n
 export type ReclaimReply = [next: string, entries: [string, string[]][], dead: number];
 
 export interface SweepRedis extends Redis {
-  sweepEnqueue(jobs: string, results: string, meta: string, seen: string, ...args: string[]): Promise<[number, number, number]>;
-  sweepComplete(jobs: string, results: string, meta: string, ...args: string[]): Promise<number[]>;
+  sweepEnqueue(jobs: string, results: string, meta: string, seen: string, found: string, ...args: string[]): Promise<[number, number, number]>;
+  sweepComplete(jobs: string, results: string, meta: string, found: string, ...args: string[]): Promise<number[]>;
   sweepReclaimOwn(jobs: string, results: string, meta: string, dead: string, group: string, consumer: string, start: string, count: number, max: number): Promise<ReclaimReply>;
   sweepReclaimIdle(
     jobs: string, results: string, meta: string, dead: string, group: string, consumer: string, minIdleMs: number, start: string, count: number, max: number,
@@ -277,8 +307,8 @@ export interface SweepRedis extends Redis {
 
 /** Makes the scripts commands of this connection (each connection needs its own). */
 export function defineScripts(redis: Redis): SweepRedis {
-  redis.defineCommand('sweepEnqueue', { numberOfKeys: 4, lua: ENQUEUE });
-  redis.defineCommand('sweepComplete', { numberOfKeys: 3, lua: COMPLETE });
+  redis.defineCommand('sweepEnqueue', { numberOfKeys: 5, lua: ENQUEUE });
+  redis.defineCommand('sweepComplete', { numberOfKeys: 4, lua: COMPLETE });
   redis.defineCommand('sweepReclaimOwn', { numberOfKeys: 4, lua: RECLAIM_OWN });
   redis.defineCommand('sweepReclaimIdle', { numberOfKeys: 4, lua: RECLAIM_IDLE });
   redis.defineCommand('sweepTakeTokens', { numberOfKeys: 1, lua: TAKE_TOKENS });

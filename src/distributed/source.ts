@@ -11,6 +11,7 @@
 // (its `max_deliveries` record, acknowledged; see RECLAIM_* in scripts.ts), so a URL that kills
 // or hangs every worker that takes it cannot keep the queue from finishing.
 
+import { decodeParent } from '../follow/via.js';
 import type { Job } from '../input.js';
 import { GROUP, isFinished, queueState, type QueueKeys, type SweepRedis } from './redis.js';
 
@@ -47,6 +48,9 @@ export function toJob(entry: [string, string[]]): QueuedJob {
   let origin = '';
   let path = '';
   let auth: string | null = null;
+  let depth: string | null = null;
+  let parent = '';
+  let seed = '';
   for (let i = 0; i < f.length; i += 2) {
     const v = f[i + 1]!;
     switch (f[i]) {
@@ -55,9 +59,18 @@ export function toJob(entry: [string, string[]]): QueuedJob {
       case 'o': origin = v; break;
       case 'p': path = v; break;
       case 'a': auth = v; break;
+      case 'd': depth = v; break;
+      case 'pa': parent = v; break;
+      case 's': seed = v; break;
     }
   }
-  return { entryId, line, url, target: { origin, path, auth }, invalid: null };
+  const job: QueuedJob = { entryId, line, url, target: { origin, path, auth }, invalid: null };
+  // Recursive crawls: seeds carry their key, found URLs their parent field (follow/via.ts).
+  if (depth !== null) {
+    const d = Number(depth);
+    job.via = (parent === '' ? null : decodeParent(parent, d)) ?? { depth: d, parent: null, seed: seed || url, kind: 'page' };
+  }
+  return job;
 }
 
 function jobsOf(entries: Entry[]): QueuedJob[] {

@@ -14,6 +14,7 @@ import type { CrawlConfig } from '../config.js';
 import type { InputProgress, Job } from '../input.js';
 import { createLogger } from '../logger.js';
 import { RecordSink } from '../output.js';
+import type { RedisLinks } from '../follow/redis-links.js';
 import type { RemoteLimits } from '../polite/host-gate.js';
 import { wantsGate } from '../polite/wants.js';
 import { Run, type RunSink, type SinkEvents } from '../run/core.js';
@@ -62,11 +63,16 @@ class QueueSink implements RunSink {
   readonly #file: RecordSink | null;
 
   readonly #onStart: (() => void) | null;
+  readonly #links: RedisLinks | null;
 
-  /** `onStart`: called as each job starts (takes a global rate token when no host gate does). */
-  constructor(writer: SweepRedis, keys: QueueKeys, file: RecordSink | null, onStart: (() => void) | null) {
+  /**
+   * `onStart`: called as each job starts (takes a global rate token when no host gate does).
+   * `links`: a recursive crawl's links, handed to Redis with the record of the page they came from.
+   */
+  constructor(writer: SweepRedis, keys: QueueKeys, file: RecordSink | null, onStart: (() => void) | null, links: RedisLinks | null) {
     this.#file = file;
     this.#onStart = onStart;
+    this.#links = links;
     this.completer = new Completer(writer, keys, file);
   }
 
@@ -78,7 +84,7 @@ class QueueSink implements RunSink {
   write(job: Job, record: string, ok: boolean): void {
     const entryId = (job as QueuedJob).entryId;
     this.held.delete(entryId);
-    this.completer.add(entryId, job.line, ok, record);
+    this.completer.add(entryId, job.line, ok, record, this.#links === null ? '' : this.#links.take(job));
   }
 
   /** Parked entries of a stopping worker: no record; another worker takes them after --claim-idle. */
@@ -106,18 +112,26 @@ class QueueSink implements RunSink {
 }
 
 export async function work(
-  cfg: CrawlConfig,
+  given: CrawlConfig,
   w: WorkOptions,
   stderr: NodeJS.WritableStream = process.stderr,
   interrupts?: Interrupts,
 ): Promise<WorkResult> {
-  const logger = createLogger(cfg.logLevel);
+  const logger = createLogger(given.logLevel);
   const keys = queueKeys(w.queue);
   const consumer = w.consumer ?? defaultConsumer();
   const writer = await connect(w.redis);
   const reader = duplicate(writer);
   await reader.connect();
   await ensureGroup(writer, keys);
+  // A recursive crawl: the rules are the queue's (sweep enqueue --depth), the same for every worker.
+  const followJson = await writer.hget(keys.meta, 'follow');
+  const follow = followJson === null ? null : (await import('../follow/redis-links.js')).followFromJson(followJson);
+  const cfg: CrawlConfig =
+    follow === null || given.headers['accept-encoding'] !== undefined
+      ? { ...given, follow }
+      : { ...given, follow, headers: Object.freeze({ ...given.headers, 'accept-encoding': 'gzip, deflate, br' }) };
+  const links = follow === null ? null : new (await import('../follow/redis-links.js')).RedisLinks(follow, cfg.robots);
   if (cfg.insecure) stderr.write('sweep: warning: --insecure: TLS certificates are not verified\n');
   logger.info({ queue: w.queue, consumer, concurrency: cfg.concurrency }, 'worker started');
 
@@ -152,7 +166,7 @@ export async function work(
           paused: (origin, ms) => pauses.share(origin, ms),
         };
   const takeToken = rate !== null && !gated ? () => rate.take() : null;
-  const sink = new QueueSink(writer, keys, cfg.output === null ? null : new RecordSink(cfg.output), takeToken);
+  const sink = new QueueSink(writer, keys, cfg.output === null ? null : new RecordSink(cfg.output), takeToken, links);
 
   // Entries read wait in the batch until they start; under a --rate they must not wait so long
   // that they look abandoned (idle past --claim-idle) and get crawled twice.
@@ -184,6 +198,8 @@ export async function work(
     paused: takeToken === null ? undefined : () => !rate!.ready,
     parkedAtStop: 'release',
     jobsFailure: 'cannot read jobs from Redis',
+    taps: links === null ? undefined : [new (await import('../follow/page-observer.js')).PageTap(links)],
+    hopPolicy: links?.hopPolicy,
     stopMessage: (signal: StopSignal, inFlight: number, graceMs: number): string =>
       `\nsweep: ${signal}: finishing ${inFlight} requests in flight for ${graceMs} ms (again to abort); entries it read but did not start go to another worker after --claim-idle\n`,
   });
@@ -217,6 +233,9 @@ export async function work(
   const c = sink.completer;
   await reportOutcome(cfg, outcome, stderr, {
     text:
+      (links === null
+        ? ''
+        : `  follow         depth ${links.cfg.depth}, scope ${links.cfg.scope.kind}: ${links.found} links found, ${links.handedOver} in scope handed to the queue, ${links.outOfScope} out of scope\n`) +
       (w.perHostRate === null ? '' : `  per-host rate  at most ${w.perHostRate}/s to each origin across all workers of the queue (in Redis)\n`) +
       `worker ${consumer}: ${c.written} records written to queue '${w.queue}'` +
       `, ${counters.reclaimed} entries reclaimed from other workers, ${counters.resumed} resumed` +

@@ -9,14 +9,14 @@
 
 import type { FollowConfig } from './options.js';
 import { normalizeUrl } from '../discover/normalize.js';
-import { seedScope } from '../discover/scope.js';
-import type { ExchangeTap } from '../exchange.js';
-import { HopStop, type HopPolicy } from '../fetcher.js';
+import type { ExchangeTap, TappedTask } from '../exchange.js';
+import type { HopPolicy } from '../fetcher.js';
 import { Frontier } from '../frontier/index.js';
 import type { Job } from '../input.js';
 import type { Frontier as PoolFrontier } from '../pool.js';
 import { parseTarget, redactUrl } from '../target.js';
-import { PageTap } from './page-observer.js';
+import { PageTap, type LinkAdmitter } from './page-observer.js';
+import { ScopeCache } from './scope-cache.js';
 import { decodeParent, encodeParent, type Via, type ViaKind } from './via.js';
 
 export interface FollowStats {
@@ -38,9 +38,7 @@ export interface FollowStats {
   resumed: { entries: number; pending: number; tornBytes: number } | null;
 }
 
-const SCOPE_CACHE_MAX = 4096;
-
-export class Follower {
+export class Follower implements LinkAdmitter {
   readonly cfg: FollowConfig;
   readonly frontier: Frontier;
   readonly tap: ExchangeTap;
@@ -52,10 +50,9 @@ export class Follower {
   #admitted = 0;
   #outOfScope = 0;
   #overLimit = 0;
-  #redirectsStopped = 0;
   /** Seeds read plus URLs admitted: --max-pages counts both. */
   #pages = 0;
-  readonly #scopes = new Map<string, (url: URL) => boolean>();
+  readonly #scope: ScopeCache;
   readonly #sitemapOrigins = new Set<string>();
   /** The frontier as the pool's second source: one job per admitted URL, when the pool asks. */
   readonly source: PoolFrontier<Job>;
@@ -64,6 +61,8 @@ export class Follower {
     this.cfg = cfg;
     this.frontier = frontier;
     this.robots = robots;
+    this.#scope = new ScopeCache(cfg.scope);
+    this.hopPolicy = this.#scope.hopPolicy;
     this.tap = new PageTap(this);
     this.source = {
       shift: () => this.#next(),
@@ -112,37 +111,24 @@ export class Follower {
       : { line: 0, url: redactUrl(entry.url), target, invalid: null, via };
   }
 
-  /** Scope on redirect hops of discovered URLs: a hop out of scope ends the URL at its 3xx. */
-  readonly hopPolicy: HopPolicy = (job, next) => {
-    const via = job.via;
-    if (via === undefined || (via.parent === null && via.kind === 'page')) return null; // seeds go where they go
-    const key = normalizeUrl(next.origin + next.path);
-    if (key !== null && this.inScope(via.seed, new URL(key))) return null;
-    this.#redirectsStopped++;
-    return new HopStop('out_of_scope');
-  };
-
-  inScope(seed: string, url: URL): boolean {
-    let test = this.#scopes.get(seed);
-    if (test === undefined) {
-      test = seedScope(this.cfg.scope, new URL(seed));
-      if (this.#scopes.size >= SCOPE_CACHE_MAX) this.#scopes.clear();
-      this.#scopes.set(seed, test);
-    }
-    return test(url);
-  }
+  /** Scope on redirect hops of found URLs (scope-cache.ts). */
+  readonly hopPolicy: HopPolicy;
 
   /**
    * Admits what one page (or sitemap) yielded, at `depth`, as `kind`, found on `parent` (its URL
    * after redirects) while crawling from `seed`. Returns how many were new.
    */
-  admit(links: readonly string[], via: Via, parent: string, depth: number, kind: ViaKind): number {
+  admit(_task: TappedTask, links: readonly string[], via: Via, parent: string, depth: number, kind: ViaKind): number {
+    return this.#admitLinks(links, via, parent, depth, kind);
+  }
+
+  #admitLinks(links: readonly string[], via: Via, parent: string, depth: number, kind: ViaKind): number {
     this.#found += links.length;
     const accepted: string[] = [];
     for (const link of links) {
       const key = normalizeUrl(link);
       if (key === null) continue;
-      if (kind === 'page' && !this.inScope(via.seed, new URL(key))) {
+      if (kind === 'page' && !this.#scope.inScope(via.seed, new URL(key))) {
         this.#outOfScope++;
         continue;
       }
@@ -175,7 +161,7 @@ export class Follower {
     this.#sitemapOrigins.add(origin);
     const via: Via = { depth: 0, parent: null, seed, kind: 'page' };
     // robots.txt is fetched as a job of its own (kind robots): its Sitemap lines, or /sitemap.xml.
-    this.admit([`${origin}/robots.txt`], via, seed, 0, 'robots');
+    this.#admitLinks([`${origin}/robots.txt`], via, seed, 0, 'robots');
   }
 
   /** Writes the admission log (before a batch of records: they may depend on it). */
@@ -196,7 +182,7 @@ export class Follower {
       admitted: this.#admitted,
       outOfScope: this.#outOfScope,
       overLimit: this.#overLimit,
-      redirectsStopped: this.#redirectsStopped,
+      redirectsStopped: this.#scope.redirectsStopped,
       pending: this.frontier.pending,
       frontierBytes: this.frontier.memoryBytes,
       spilledSegments: this.frontier.spilledSegments,

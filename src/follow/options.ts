@@ -3,7 +3,7 @@
 // message naming the option, before anything is fetched.
 
 import { statSync } from 'node:fs';
-import type { ScopeKind, ScopeRules } from '../discover/scope.js';
+import type { ScopeKind, ScopeRules } from '../discover/scope-options.js';
 import { UsageError } from '../errors.js';
 
 export interface FollowConfig {

@@ -2,15 +2,27 @@
 // record, and for the final 2xx response of a page below --depth (HTML, or CSS with
 // --requisites), a robots.txt of --sitemaps or a sitemap, it decodes the body as it streams
 // (Content-Encoding gzip, deflate, br: the wire bytes stay what the record counts) and hands
-// the URLs found to the Follower before the page's record is written.
+// the URLs found to the LinkAdmitter before the page's record is written.
 
 import { createBrotliDecompress, createGunzip, createInflate, type Gunzip } from 'node:zlib';
 import { extractCssUrls, isCssType, isHtmlType, LinkExtractor } from '../discover/extract.js';
 import { robotsSitemaps } from '../discover/robots-sitemaps.js';
 import { SitemapParser } from '../discover/sitemap.js';
 import type { ExchangeEnd, ExchangeObserver, ExchangeRequest, ExchangeTap, TappedTask } from '../exchange.js';
-import type { Follower } from './follower.js';
-import type { Via } from './via.js';
+import type { FollowConfig } from './options.js';
+import type { Via, ViaKind } from './via.js';
+
+/** Where a page's URLs go: the local frontier (follower.ts), or a Redis worker's queue (redis-links.ts). */
+export interface LinkAdmitter {
+  readonly cfg: FollowConfig;
+  /** --robots is on: a page's meta robots nofollow is honoured. */
+  readonly robots: boolean;
+  /**
+   * Admits the URLs one page (or sitemap) gave, found on `parent` (its URL after redirects), at
+   * `depth`, as `kind`. Returns how many were new, or null when that is decided elsewhere (Redis).
+   */
+  admit(task: TappedTask, links: readonly string[], via: Via, parent: string, depth: number, kind: ViaKind): number | null;
+}
 
 /** Decoded bytes read from one body at most: a small gzip bomb must not become gigabytes. */
 const MAX_DECODED = 64 * 1024 * 1024;
@@ -24,9 +36,9 @@ interface Consumer {
 }
 
 export class PageTap implements ExchangeTap {
-  readonly #follower: Follower;
+  readonly #follower: LinkAdmitter;
 
-  constructor(follower: Follower) {
+  constructor(follower: LinkAdmitter) {
     this.#follower = follower;
   }
 
@@ -37,7 +49,7 @@ export class PageTap implements ExchangeTap {
 }
 
 class PageObserver implements ExchangeObserver {
-  readonly #follower: Follower;
+  readonly #follower: LinkAdmitter;
   readonly #task: TappedTask;
   readonly #via: Via;
   /** This exchange's URL: links resolve against it (the final URL once redirects are done). */
@@ -47,7 +59,7 @@ class PageObserver implements ExchangeObserver {
   #decoded = 0;
   #status = 0;
 
-  constructor(follower: Follower, task: TappedTask, via: Via, url: string) {
+  constructor(follower: LinkAdmitter, task: TappedTask, via: Via, url: string) {
     this.#follower = follower;
     this.#task = task;
     this.#via = via;
@@ -119,8 +131,8 @@ class PageObserver implements ExchangeObserver {
         write: (chunk) => parser.write(chunk),
         finish: async () => {
           const result = await parser.end();
-          if (result.kind === 'index') this.#report(result.locs.length, f.admit(result.locs, via, this.#url, 0, 'sitemap'));
-          else this.#report(result.locs.length, f.admit(result.locs, via, this.#url, 0, 'page'));
+          if (result.kind === 'index') this.#report(result.locs.length, f.admit(this.#task, result.locs, via, this.#url, 0, 'sitemap'));
+          else this.#report(result.locs.length, f.admit(this.#task, result.locs, via, this.#url, 0, 'page'));
         },
       };
     }
@@ -133,14 +145,14 @@ class PageObserver implements ExchangeObserver {
           const page = extractor.end();
           // <meta name="robots" content="nofollow"> is honoured with --robots, as robots.txt is.
           const links = page.nofollow && f.robots ? [] : page.links;
-          this.#report(page.links.length, f.admit(links, via, this.#url, via.depth + 1, 'page'));
+          this.#report(page.links.length, f.admit(this.#task, links, via, this.#url, via.depth + 1, 'page'));
         },
       };
     }
     if (f.cfg.requisites && isCssType(contentType)) {
       return this.#text(MAX_DECODED, (css) => {
         const urls = extractCssUrls(css, this.#url);
-        this.#report(urls.length, f.admit(urls, via, this.#url, via.depth + 1, 'page'));
+        this.#report(urls.length, f.admit(this.#task, urls, via, this.#url, via.depth + 1, 'page'));
       });
     }
     return null;
@@ -162,10 +174,10 @@ class PageObserver implements ExchangeObserver {
 
   #admitSitemaps(sitemaps: string[]): void {
     const list = sitemaps.length > 0 ? sitemaps : [`${new URL(this.#url).origin}/sitemap.xml`];
-    this.#report(sitemaps.length, this.#follower.admit(list, this.#via, this.#url, 0, 'sitemap'));
+    this.#report(sitemaps.length, this.#follower.admit(this.#task, list, this.#via, this.#url, 0, 'sitemap'));
   }
 
-  #report(found: number, admitted: number): void {
+  #report(found: number, admitted: number | null): void {
     this.#task.setField('links', `{"found":${found},"admitted":${admitted}}`);
   }
 }

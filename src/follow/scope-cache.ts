@@ -1,0 +1,39 @@
+// Scope tests by seed, built once per seed and kept in a bounded cache: a crawl meets the same
+// few seeds for most of its found URLs. Shared by the local frontier and the Redis worker.
+
+import { normalizeUrl } from '../discover/normalize.js';
+import { seedScope, type ScopeRules } from '../discover/scope.js';
+import { HopStop, type HopPolicy } from '../fetcher.js';
+
+const SCOPE_CACHE_MAX = 4096;
+
+export class ScopeCache {
+  readonly #rules: ScopeRules;
+  readonly #scopes = new Map<string, (url: URL) => boolean>();
+  /** Redirect hops of found URLs not followed: out of scope. */
+  redirectsStopped = 0;
+
+  constructor(rules: ScopeRules) {
+    this.#rules = rules;
+  }
+
+  inScope(seed: string, url: URL): boolean {
+    let test = this.#scopes.get(seed);
+    if (test === undefined) {
+      test = seedScope(this.#rules, new URL(seed));
+      if (this.#scopes.size >= SCOPE_CACHE_MAX) this.#scopes.clear();
+      this.#scopes.set(seed, test);
+    }
+    return test(url);
+  }
+
+  /** Scope on redirect hops of found URLs: a hop out of scope ends the URL at its 3xx. Seeds go where they go. */
+  readonly hopPolicy: HopPolicy = (job, next) => {
+    const via = job.via;
+    if (via === undefined || (via.parent === null && via.kind === 'page')) return null;
+    const key = normalizeUrl(next.origin + next.path);
+    if (key !== null && this.inScope(via.seed, new URL(key))) return null;
+    this.redirectsStopped++;
+    return new HopStop('out_of_scope');
+  };
+}

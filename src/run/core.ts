@@ -118,6 +118,9 @@ export class Run {
   readonly #settings: FetchSettings;
   readonly #shutdown = new AbortController();
   readonly #pool: Pool<Job>;
+  /** spec.sink and its optional hook, read once: they are used per job. */
+  readonly #sink: RunSink;
+  readonly #onStart: ((job: Job) => void) | null;
   #exitCode = 0;
   #quiet = false;
   #interrupted: StopSignal | null = null;
@@ -136,6 +139,8 @@ export class Run {
   private constructor(spec: RunSpec, dispatcher: Dispatcher, polite: Politeness | null) {
     this.#spec = spec;
     this.#cfg = spec.cfg;
+    this.#sink = spec.sink;
+    this.#onStart = spec.sink.started === undefined ? null : (job) => spec.sink.started!(job);
     this.#dispatcher = dispatcher;
     this.#polite = polite;
     // Every URL waiting to retry listens for shutdown (and lets go after its wait): many at once is normal.
@@ -262,7 +267,7 @@ export class Run {
   // ---- one job's life ---------------------------------------------------------------------------
 
   #start(job: Job): void {
-    this.#spec.sink.started?.(job);
+    if (this.#onStart !== null) this.#onStart(job);
     if (this.#polite !== null && this.#polite.front(job)) return;
     if (job.target === null) {
       this.#unfetched(job, 'invalid_url', job.invalid ?? 'invalid URL');
@@ -293,13 +298,13 @@ export class Run {
    * fetched job), null for a record that is not a crawl outcome (a duplicate), else its error code.
    */
   #complete(job: Job, record: string, ok: boolean, counted: ErrorCode | null | undefined): void {
-    this.#spec.sink.write(job, record, ok);
+    this.#sink.write(job, record, ok);
     if (counted != null) this.stats.record(false, null, counted, 0, 0, NaN);
     this.#pool.release();
   }
 
   #release(job: Job): void {
-    this.#spec.sink.release?.(job);
+    this.#sink.release?.(job);
     this.#pool.release();
   }
 

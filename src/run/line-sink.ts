@@ -9,7 +9,9 @@ export type LineWriter = Pick<RecordSink, 'write' | 'close' | 'backedUp' | 'onDr
 
 export function lineSink(writer: LineWriter): RunSink {
   return {
-    write: (_job, record) => writer.write(record),
+    write(_job, record) {
+      writer.write(record);
+    },
     get backedUp() {
       return writer.backedUp;
     },

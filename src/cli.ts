@@ -7,7 +7,7 @@
 
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { buildConfig, DEFAULTS, LOG_LEVELS, parse, type RawOptions } from './config.js';
-import { compileRegex, parseScopeKind } from './discover/scope-options.js';
+import { addFollowOptions } from './follow/cli-options.js';
 import { addDistributedCommands } from './distributed/commands.js';
 import { UsageError } from './errors.js';
 import { parseAllowance } from './bench/compare.js';
@@ -31,7 +31,7 @@ function arg<T, P = T>(fn: (raw: string, previous: P) => T) {
 
 export function buildProgram(): Command {
   const program = new Command('sweep');
-  program
+  const crawlCommand = program
     .description('Fetch every URL of a list, fast and politely: one NDJSON record per URL on stdout.')
     .version(VERSION, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show this help')
@@ -67,15 +67,8 @@ export function buildProgram(): Command {
     .option('--shard <k/n>', 'take only the lines whose URL hashes to shard k of n', arg(parse.shard))
     .option('--proxy <url>', 'send requests through this HTTP proxy (default: HTTP_PROXY, HTTPS_PROXY, NO_PROXY)', arg(parse.proxy))
     .option('--http2', 'allow HTTP/2 over TLS when the server offers it')
-    .option('--cacert <file>', 'also trust the CA certificates in this PEM file')
-    .option('--depth <n>', 'follow links up to n hops from each seed (0: none)', arg(parse.nonNegative))
-    .addOption(new Option('--scope <kind>', 'which found URLs are admitted: origin, host, domain, prefix or any (default: origin)').argParser(arg(parseScopeKind)))
-    .option('--include <re>', 'admit only found URLs matching this regular expression (repeatable)', arg((raw: string, prev: RegExp[] = []) => [...prev, compileRegex(raw, '--include')]))
-    .option('--exclude <re>', 'never admit found URLs matching this regular expression (repeatable; wins over --include)', arg((raw: string, prev: RegExp[] = []) => [...prev, compileRegex(raw, '--exclude')]))
-    .option('--max-pages <n>', 'admit no new URL once this many are (seeds count)', arg(parse.positive))
-    .option('--sitemaps', "read each seed origin's robots.txt Sitemap lines (or /sitemap.xml); their URLs are depth 0")
-    .option('--requisites', 'also follow page requisites: images, scripts, style sheets, CSS url()')
-    .option('--state-dir <dir>', "where a large frontier may spill (default: the output's directory; none with stdout)")
+    .option('--cacert <file>', 'also trust the CA certificates in this PEM file');
+  addFollowOptions(crawlCommand, arg, true)
     .action(async (files: string[], opts: RawOptions & { failOn?: Gate[] }) => {
       const cfg = buildConfig(files, opts);
       const { checkInputs } = await import('./input.js');

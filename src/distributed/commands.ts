@@ -4,7 +4,7 @@
 
 import { Option, type Command } from 'commander';
 import { buildConfig, parse, type RawCrawlOptions } from '../config.js';
-import { compileRegex, parseScopeKind } from '../discover/scope-options.js';
+import { addFollowOptions } from '../follow/cli-options.js';
 import { buildFollow, type RawFollowOptions } from '../follow/options.js';
 import { UsageError } from '../errors.js';
 
@@ -59,16 +59,12 @@ export function addDistributedCommands(program: Command, arg: Arg): void {
       .requiredOption('--redis <url>', 'Redis server, e.g. redis://127.0.0.1:6379', arg(parseDistributed.redisUrl))
       .requiredOption('--queue <name>', 'queue name: every command of one crawl uses the same', arg(parseDistributed.queue));
 
-  queueOptions(program.command('enqueue'))
+  const enqueueCommand = queueOptions(program.command('enqueue'))
     .description('stream URL lists into a Redis queue for `sweep work` (same input rules as a crawl)')
     .argument('[file...]', 'URL lists, one URL per line; "-" or none reads stdin')
-    .option('--dedupe', 'enqueue each URL once, however often it is listed (a Redis set remembers them)')
-    .option('--depth <n>', 'a recursive crawl: workers follow links up to n hops from each seed', arg(parse.nonNegative))
-    .addOption(new Option('--scope <kind>', 'which found URLs are admitted: origin, host, domain, prefix or any').argParser(arg(parseScopeKind)))
-    .option('--include <re>', 'admit only found URLs matching this regular expression (repeatable)', arg((raw: string, prev: RegExp[] = []) => [...prev, compileRegex(raw, '--include')]))
-    .option('--exclude <re>', 'never admit found URLs matching this regular expression (repeatable)', arg((raw: string, prev: RegExp[] = []) => [...prev, compileRegex(raw, '--exclude')]))
-    .option('--max-pages <n>', 'admit no new URL once this many are (seeds count)', arg(parse.positive))
-    .option('--requisites', 'also follow page requisites')
+    .option('--dedupe', 'enqueue each URL once, however often it is listed (a Redis set remembers them)');
+  // A recursive crawl: the workers follow links by these rules.
+  addFollowOptions(enqueueCommand, arg, false)
     .option('-q, --quiet', 'no summary on stderr')
     .action(async (files: string[], opts: QueueOptions & RawFollowOptions & { dedupe?: boolean; quiet?: boolean }) => {
       const follow = buildFollow(opts);

@@ -1,0 +1,88 @@
+// --sitemaps and --requisites through the real CLI, against a loopback origin of the test's own:
+// robots.txt names a sitemap index, which names a gzipped urlset; its URLs are admitted at depth
+// 0 and fetched once; an origin without robots.txt falls back to /sitemap.xml. --requisites
+// follows images, scripts and style sheets, and CSS url()s.
+
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './helpers.js';
+
+type Rec = { url: string; status: number | null; depth: number; parent: string | null; kind?: string; links?: { found: number; admitted: number } };
+const recordsOf = (stdout: string): Rec[] => stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Rec);
+
+let withRobots: Server;
+let bare: Server;
+let a = '';
+let b = '';
+
+async function listen(server: Server): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+const html = (body: string) => ({ type: 'text/html', body });
+
+beforeAll(async () => {
+  withRobots = createServer((req, res) => {
+    const routes: Record<string, { type: string; body: string | Buffer }> = {
+      '/': html('<a href="/linked">linked</a>'),
+      '/robots.txt': { type: 'text/plain', body: `User-agent: *\nAllow: /\nSitemap: ${a}/maps/index.xml\n` },
+      '/maps/index.xml': { type: 'application/xml', body: `<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><sitemap><loc>${a}/maps/pages.xml.gz</loc></sitemap></sitemapindex>` },
+      '/maps/pages.xml.gz': { type: 'application/gzip', body: gzipSync(`<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>${a}/only-in-sitemap</loc></url><url><loc>${a}/linked</loc></url><url><loc>https://elsewhere.invalid/x</loc></url></urlset>`) },
+      '/page': html('<img src="/img/a.png"><script src="/js/app.js"></script><link rel="stylesheet" href="/css/site.css"><a href="/next">next</a>'),
+      '/css/site.css': { type: 'text/css', body: 'body { background: url("/img/bg.png") }' },
+    };
+    const route = routes[req.url ?? ''] ?? html('leaf');
+    res.writeHead(200, { 'content-type': route.type });
+    res.end(route.body);
+  });
+  bare = createServer((req, res) => {
+    if (req.url === '/sitemap.xml') {
+      res.writeHead(200, { 'content-type': 'application/xml' });
+      res.end(`<urlset><url><loc>${b}/from-default-sitemap</loc></url></urlset>`);
+    } else if (req.url === '/robots.txt') {
+      res.writeHead(404);
+      res.end();
+    } else {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('no links');
+    }
+  });
+  [a, b] = await Promise.all([listen(withRobots), listen(bare)]);
+});
+afterAll(async () => {
+  await Promise.all([withRobots, bare].map((s) => new Promise((r) => s.close(r))));
+});
+
+describe('--sitemaps', () => {
+  it("reads robots.txt's Sitemap lines, sitemap indexes and gzipped urlsets: their URLs are depth 0, fetched once", async () => {
+    const r = await runCli(['-q', '--sitemaps', '--depth', '1'], { stdin: `${a}/\n` });
+    expect(r.code).toBe(0);
+    const recs = recordsOf(r.stdout);
+    const urls = recs.map((x) => x.url.replace(a, ''));
+    expect(new Set(urls).size).toBe(urls.length);
+    expect(new Set(urls)).toEqual(new Set(['/', '/robots.txt', '/maps/index.xml', '/maps/pages.xml.gz', '/only-in-sitemap', '/linked']));
+    expect(recs.find((x) => x.url === `${a}/robots.txt`)).toMatchObject({ kind: 'robots', depth: 0 });
+    expect(recs.find((x) => x.url === `${a}/maps/index.xml`)).toMatchObject({ kind: 'sitemap', depth: 0 });
+    expect(recs.find((x) => x.url === `${a}/only-in-sitemap`)).toMatchObject({ depth: 0, parent: `${a}/maps/pages.xml.gz` });
+    // Off the seed's origin: listed, not admitted.
+    expect(urls.some((u) => u.includes('elsewhere'))).toBe(false);
+  });
+
+  it('falls back to /sitemap.xml when the origin has no robots.txt', async () => {
+    const r = await runCli(['-q', '--sitemaps'], { stdin: `${b}/\n` });
+    const urls = recordsOf(r.stdout).map((x) => x.url.replace(b, ''));
+    expect(new Set(urls)).toEqual(new Set(['/', '/robots.txt', '/sitemap.xml', '/from-default-sitemap']));
+  });
+});
+
+describe('--requisites', () => {
+  it('follows images, scripts, style sheets and the url()s of a style sheet; without it only links', async () => {
+    const plain = recordsOf((await runCli(['-q', '--depth', '1'], { stdin: `${a}/page\n` })).stdout).map((x) => x.url.replace(a, ''));
+    expect(new Set(plain)).toEqual(new Set(['/page', '/next']));
+    const full = recordsOf((await runCli(['-q', '--depth', '2', '--requisites'], { stdin: `${a}/page\n` })).stdout).map((x) => x.url.replace(a, ''));
+    expect(new Set(full)).toEqual(new Set(['/page', '/next', '/img/a.png', '/js/app.js', '/css/site.css', '/img/bg.png']));
+  });
+});

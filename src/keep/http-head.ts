@@ -61,10 +61,13 @@ export interface ResponseHeadInfo {
   readonly contentType: string | null;
 }
 
-/** A JS string as the latin1 string of its bytes: undici hands over text, a record needs bytes. */
-export function latin1(text: string): string {
+// Heads are built as latin1 strings: one char per byte, written with 'latin1'. Raw headers are
+// Buffers and decode exactly that way. The status text reaches us as text undici decoded from
+// UTF-8 (client-h1 onStatus: buf.toString()), so its bytes are its UTF-8 encoding. A request head
+// needs no conversion: undici itself writes it to the socket with 'latin1'.
+function utf8Bytes(text: string): string {
   // eslint-disable-next-line no-control-regex
-  return /[^\x00-\xff]/.test(text) ? Buffer.from(text, 'utf8').toString('latin1') : text;
+  return /[^\x00-\x7f]/.test(text) ? Buffer.from(text, 'utf8').toString('latin1') : text;
 }
 
 export function parseResponseHead(
@@ -74,7 +77,7 @@ export function parseResponseHead(
   rawHeaders: readonly Buffer[],
   httpVersion = '1.1',
 ): ResponseHeadInfo {
-  const lines: string[] = [`HTTP/${httpVersion} ${statusCode}${statusText === '' ? '' : ' ' + latin1(statusText)}`];
+  const lines: string[] = [`HTTP/${httpVersion} ${statusCode}${statusText === '' ? '' : ' ' + utf8Bytes(statusText)}`];
   let lengthAt = -1;
   let declaredLength: string | null = null;
   let dechunked = false;

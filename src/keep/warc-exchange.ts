@@ -6,7 +6,7 @@
 // Memory: the payload is held in memory up to `memoryLimit` bytes; past that it goes to a spool
 // file as it arrives (see spool.ts), and the sink reads it from there.
 
-import { latin1, parseResponseHead, requestHead, responseHead, type ResponseHeadInfo } from './http-head.js';
+import { parseResponseHead, requestHead, responseHead, type ResponseHeadInfo } from './http-head.js';
 import type { ExchangeDone, ExchangeParts } from './record-queue.js';
 import { Spool, type SpooledPayload } from './spool.js';
 import { headerSafeUri, headerSafeValue } from './warc-record.js';
@@ -154,9 +154,9 @@ export class Exchange implements WarcExchange {
     const body = req.body && req.body.length > 0 ? req.body : null;
     const parts: ExchangeParts = {
       fields: `${uri}\n${req.ip ? headerSafeValue(req.ip) : ''}\n${date}\n${outcome.truncated ?? ''}`,
-      reqHead: latin1(requestHead(req.method, req.url, req.headers, ctx.keepSecrets)),
+      reqHead: requestHead(req.method, req.url, req.headers, ctx.keepSecrets),
       reqBody: body,
-      resHead: latin1(responseHead(info, this.#bytes)),
+      resHead: responseHead(info, this.#bytes),
       payload: this.#chunks,
       payloadBytes: this.#bytes,
       spool: spooled,

@@ -40,8 +40,9 @@ export async function repairWarcTail(path: string): Promise<RepairResult> {
           `${path}: damaged at byte ${scan.end}, but a whole record follows at byte ${later}; not cutting (this is not a torn tail)`,
         );
       }
+      // No fsync here: the writer appends next and fsyncs when it closes; a crash before that
+      // leaves a torn tail again, which the next repair cuts the same way.
       await fh.truncate(scan.end);
-      await fh.sync();
     }
     return { records: scan.records, tornBytes: size - scan.end };
   } finally {

@@ -15,6 +15,8 @@
 // http(s) are returned as given. warcio.js's getSurt is simpler (no unescaping, trailing slash
 // kept); pywb is the reader that needs an exact match, so its rules win.
 
+import { decodeOnce, pct } from './percent.js';
+
 const SESSION_IN_PATH = [
   /^(.*\/)(\((?:[a-z]\([0-9a-z]{24}\))+\)\/)([^?]+\.aspx.*)$/i,
   /^(.*\/)(\([0-9a-z]{24}\)\/)([^?]+\.aspx.*)$/i,
@@ -26,32 +28,14 @@ const SESSION_IN_QUERY = [
   /^(.*)(?:ASPSESSIONID[a-zA-Z]{8}=[a-zA-Z]{24})(?:&(.*))?$/i,
   /^(.*)(?:cfid=[^&]+&cftoken=[^&]+)(?:&(.*))?$/i,
 ];
-const HEX = '0123456789ABCDEF';
 const UTF8 = new TextDecoder('utf-8');
-
-function hexValue(c: number): number {
-  if (c >= 0x30 && c <= 0x39) return c - 0x30;
-  if (c >= 0x41 && c <= 0x46) return c - 0x37;
-  if (c >= 0x61 && c <= 0x66) return c - 0x57;
-  return -1;
-}
 
 /** Undoes %-escapes until nothing changes (`%2525` -> `%`), as bytes. */
 function unescapeRepeatedly(bytes: Buffer): Buffer {
   for (;;) {
-    if (!bytes.includes(0x25)) return bytes;
-    const out = Buffer.allocUnsafe(bytes.length);
-    let o = 0;
-    for (let i = 0; i < bytes.length; i++) {
-      const hi = bytes[i] === 0x25 && i + 2 < bytes.length ? hexValue(bytes[i + 1]!) : -1;
-      const lo = hi >= 0 ? hexValue(bytes[i + 2]!) : -1;
-      if (lo >= 0) {
-        out[o++] = hi * 16 + lo;
-        i += 2;
-      } else out[o++] = bytes[i]!;
-    }
-    if (o === bytes.length) return bytes;
-    bytes = out.subarray(0, o);
+    const once = decodeOnce(bytes);
+    if (once === bytes) return bytes;
+    bytes = once;
   }
 }
 
@@ -59,7 +43,7 @@ function unescapeRepeatedly(bytes: Buffer): Buffer {
 function escapeOnce(text: string): string {
   let out = '';
   for (const b of Buffer.from(text, 'utf8')) {
-    out += b <= 0x20 || b >= 0x7f || b === 0x23 || b === 0x25 ? '%' + HEX[b >> 4]! + HEX[b & 15]! : String.fromCharCode(b);
+    out += b <= 0x20 || b >= 0x7f || b === 0x23 || b === 0x25 ? pct(b) : String.fromCharCode(b);
   }
   return out;
 }

@@ -45,10 +45,13 @@ export function requestHead(
   return head + '\r\n';
 }
 
-/** Facts about a received head that decide how its Content-Length is written at the end. */
+/** A received head, kept as undici's Buffers, and what decides its Content-Length at the end. */
 export interface ResponseHeadInfo {
-  /** Byte-exact (latin1) status line and header lines, Transfer-Encoding already renamed. */
-  readonly lines: string[];
+  /** The status line (latin1, no CRLF). */
+  readonly statusLine: string;
+  readonly raw: readonly Buffer[];
+  /** The header lines in order: an index into `raw` (name at i, value at i+1) or a written line. */
+  readonly lines: (number | string)[];
   /** Index in `lines` of the received Content-Length line, or -1. */
   readonly lengthAt: number;
   /** The received Content-Length value, or null. */
@@ -61,13 +64,19 @@ export interface ResponseHeadInfo {
   readonly contentType: string | null;
 }
 
-// Heads are built as latin1 strings: one char per byte, written with 'latin1'. Raw headers are
-// Buffers and decode exactly that way. The status text reaches us as text undici decoded from
-// UTF-8 (client-h1 onStatus: buf.toString()), so its bytes are its UTF-8 encoding. A request head
-// needs no conversion: undici itself writes it to the socket with 'latin1'.
+// Heads are bytes. Raw headers stay the Buffers undici gave (copied, never decoded: this is the
+// hot path). Written lines are latin1 strings (one char per byte). The status text reaches us as
+// text undici decoded from UTF-8 (client-h1 onStatus: buf.toString()), so its bytes are its UTF-8
+// encoding. A request head is a latin1 string too: undici writes it to the socket with 'latin1'.
 function utf8Bytes(text: string): string {
   // eslint-disable-next-line no-control-regex
   return /[^\x00-\x7f]/.test(text) ? Buffer.from(text, 'utf8').toString('latin1') : text;
+}
+
+/** The lower-cased name when it is one of the three that matter here (checked by length first). */
+function special(name: Buffer): string {
+  const n = name.length;
+  return n === 14 || n === 17 || n === 12 ? name.toString('latin1').toLowerCase() : '';
 }
 
 export function parseResponseHead(
@@ -77,46 +86,72 @@ export function parseResponseHead(
   rawHeaders: readonly Buffer[],
   httpVersion = '1.1',
 ): ResponseHeadInfo {
-  const lines: string[] = [`HTTP/${httpVersion} ${statusCode}${statusText === '' ? '' : ' ' + utf8Bytes(statusText)}`];
+  const statusLine = `HTTP/${httpVersion} ${statusCode}${statusText === '' ? '' : ' ' + utf8Bytes(statusText)}`;
+  const lines: (number | string)[] = [];
   let lengthAt = -1;
   let declaredLength: string | null = null;
   let dechunked = false;
   let contentType: string | null = null;
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i]!.toString('latin1');
-    const value = rawHeaders[i + 1]!.toString('latin1');
-    const lower = name.length === 14 || name.length === 17 || name.length === 12 ? name.toLowerCase() : '';
+    const lower = special(rawHeaders[i]!);
     if (lower === 'transfer-encoding') {
+      const value = rawHeaders[i + 1]!.toString('latin1');
       const codings = value.split(',').map((c) => c.trim());
       const rest = codings.filter((c) => c.toLowerCase() !== 'chunked');
       if (rest.length !== codings.length) {
         dechunked = true;
         lines.push(`X-Orig-Transfer-Encoding: ${value}`);
         // Another transfer coding (rare: `gzip, chunked`) still applies to the stored bytes.
-        if (rest.length > 0) lines.push(`${name}: ${rest.join(', ')}`);
+        if (rest.length > 0) lines.push(`${rawHeaders[i]!.toString('latin1')}: ${rest.join(', ')}`);
         continue;
       }
     } else if (lower === 'content-length') {
       lengthAt = lines.length;
-      declaredLength = value.trim();
+      declaredLength = rawHeaders[i + 1]!.toString('latin1').trim();
     } else if (lower === 'content-type' && contentType === null) {
-      contentType = value;
+      contentType = rawHeaders[i + 1]!.toString('latin1');
     }
-    lines.push(`${name}: ${value}`);
+    lines.push(i);
   }
   const bodyExpected = method !== 'HEAD' && statusCode >= 200 && statusCode !== 204 && statusCode !== 304;
-  return { lines, lengthAt, declaredLength, dechunked, bodyExpected, contentType };
+  return { statusLine, raw: rawHeaders, lines, lengthAt, declaredLength, dechunked, bodyExpected, contentType };
 }
 
-/** The response head as stored, once the stored payload length is known. */
-export function responseHead(info: ResponseHeadInfo, storedLength: number): string {
+const COLON = ': ';
+const EOL = '\r\n';
+
+/** The response head as stored, once the stored payload length is known: parts and byte length. */
+export function responseHeadParts(info: ResponseHeadInfo, storedLength: number): { parts: (string | Buffer)[]; length: number } {
   const stored = String(storedLength);
-  let lines = info.lines;
-  if (info.bodyExpected && info.lengthAt >= 0 && info.declaredLength !== stored) {
-    lines = lines.slice();
-    lines.splice(info.lengthAt, 1, `X-Orig-${lines[info.lengthAt]!}`, `Content-Length: ${stored}`);
-  } else if (info.dechunked && info.lengthAt < 0) {
-    lines = lines.concat(`Content-Length: ${stored}`);
+  const parts: (string | Buffer)[] = [info.statusLine, EOL];
+  let length = info.statusLine.length + 2;
+  const text = (line: string): void => {
+    parts.push(line, EOL);
+    length += line.length + 2;
+  };
+  const rewrite = info.bodyExpected && info.lengthAt >= 0 && info.declaredLength !== stored;
+  for (let l = 0; l < info.lines.length; l++) {
+    const line = info.lines[l]!;
+    if (rewrite && l === info.lengthAt) {
+      const i = line as number;
+      text(`X-Orig-${info.raw[i]!.toString('latin1')}: ${info.raw[i + 1]!.toString('latin1')}`);
+      text(`Content-Length: ${stored}`);
+    } else if (typeof line === 'string') text(line);
+    else {
+      const name = info.raw[line]!;
+      const value = info.raw[line + 1]!;
+      parts.push(name, COLON, value, EOL);
+      length += name.length + value.length + 4;
+    }
   }
-  return lines.join('\r\n') + '\r\n\r\n';
+  if (info.dechunked && info.lengthAt < 0) text(`Content-Length: ${stored}`);
+  parts.push(EOL);
+  return { parts, length: length + 2 };
+}
+
+/** The stored head as one latin1 string (for tests and small callers). */
+export function responseHead(info: ResponseHeadInfo, storedLength: number): string {
+  return responseHeadParts(info, storedLength)
+    .parts.map((p) => (typeof p === 'string' ? p : p.toString('latin1')))
+    .join('');
 }

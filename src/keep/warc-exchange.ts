@@ -6,7 +6,7 @@
 // Memory: the payload is held in memory up to `memoryLimit` bytes; past that it goes to a spool
 // file as it arrives (see spool.ts), and the sink reads it from there.
 
-import { parseResponseHead, requestHead, responseHead, type ResponseHeadInfo } from './http-head.js';
+import { parseResponseHead, requestHead, responseHeadParts, type ResponseHeadInfo } from './http-head.js';
 import type { ExchangeDone, ExchangeParts } from './record-queue.js';
 import { Spool, type SpooledPayload } from './spool.js';
 import { headerSafeUri, headerSafeValue } from './warc-record.js';
@@ -78,6 +78,8 @@ export interface ExchangeContext {
   readonly failed: boolean;
   spoolBytes(delta: number): void;
   enqueue(parts: ExchangeParts, done: ExchangeDone): void;
+  /** Someone listens to written(): only then is a WrittenResponse built. */
+  readonly observed: boolean;
   written(response: WrittenResponse): void;
   fileAt(index: number): string;
   /** Keeps close() waiting for an end() that is still reading a spool. */
@@ -152,11 +154,13 @@ export class Exchange implements WarcExchange {
     const uri = headerSafeUri(hash < 0 ? req.url : req.url.slice(0, hash));
     const date = req.date.toISOString();
     const body = req.body && req.body.length > 0 ? req.body : null;
+    const resHead = responseHeadParts(info, this.#bytes);
     const parts: ExchangeParts = {
       fields: `${uri}\n${req.ip ? headerSafeValue(req.ip) : ''}\n${date}\n${outcome.truncated ?? ''}`,
       reqHead: requestHead(req.method, req.url, req.headers, ctx.keepSecrets),
       reqBody: body,
-      resHead: responseHead(info, this.#bytes),
+      resHead: resHead.parts,
+      resHeadLength: resHead.length,
       payload: this.#chunks,
       payloadBytes: this.#bytes,
       spool: spooled,
@@ -167,7 +171,7 @@ export class Exchange implements WarcExchange {
     ctx.enqueue(parts, (fileIndex, offset, length, payloadDigest, payloadSha256Hex) => {
       if (fileIndex < 0) return resolve(null);
       const location: WarcLocation = { file: ctx.fileAt(fileIndex), offset, length, payloadSha256Hex };
-      ctx.written({ url: uri, date, status, contentType, payloadDigest, location });
+      if (ctx.observed) ctx.written({ url: uri, date, status, contentType, payloadDigest, location });
       resolve(location);
     });
   }

@@ -143,6 +143,9 @@ export class WarcWriter {
         if (this.#failure) done(-1, 0, 0, '', '');
         else this.#queue.add(parts, done);
       },
+      get observed() {
+        return writer.onResponse !== null;
+      },
       written: (r) => this.onResponse?.(r),
       fileAt: (i) => (this.#files[i] ??= rotatedPath(this.#name, i)),
       track: (work) => {

@@ -1,0 +1,300 @@
+// --save-dir: each 2xx body, decoded, written under `<dir>/<host>[_<port>]/<path>` (see
+// save-path.ts for the names). A body streams into a temporary file in `<dir>/.sweep-part/`
+// through the decoders its Content-Encoding names, and is renamed to its final name only once
+// complete: a crash never leaves half a file under a page's name. A body cut short (--max-body,
+// a dropped connection) is not saved at all, for the same reason.
+//
+// On disk, ancestors are made directories without following symlinks: a file or symlink where a
+// directory must be moves into it as `index.html` (the same rule SavePaths applies in memory).
+
+import { randomUUID } from 'node:crypto';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { lstat, mkdir, rename, rm, unlink } from 'node:fs/promises';
+import { join, resolve, sep } from 'node:path';
+import { pipeline, Transform, type TransformCallback, type Writable } from 'node:stream';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+import { UsageError } from '../errors.js';
+import { SavePaths, type SaveEntry } from './save-path.js';
+
+export const PART_DIR = '.sweep-part';
+export const DEFAULT_MAX_DECODED = 1024 ** 3;
+
+export interface SaveDirOptions {
+  dir: string;
+  /** --save-types: media types (`text/html`, `image/*`); null or empty saves every type. */
+  types?: readonly string[] | null;
+  /** Decoded bytes allowed per file (a small gzip can inflate to a huge file); default 1 GiB. */
+  maxBytes?: number;
+}
+
+export type SaveOutcome =
+  | { path: string; bytes: number }
+  | { path: null; reason: 'truncated' | 'decode' | 'too-large' | 'aborted' | 'io'; message?: string };
+
+export interface SaveFile {
+  /** A body chunk as received (still content-encoded). Returns false while the save dir lags. */
+  data(chunk: Buffer): boolean;
+  /** Finishes the file: renamed to its final name, unless the body was cut short. */
+  end(outcome: { truncated: boolean }): Promise<SaveOutcome>;
+  /** Drops the file (the exchange failed). */
+  abort(): void;
+}
+
+/** Parses --save-types: `text/html,application/pdf,image/*`. */
+export function parseSaveTypes(list: string): string[] {
+  const types = list
+    .split(',')
+    .map((t) => t.trim().toLowerCase())
+    .filter((t) => t !== '');
+  for (const t of types) {
+    if (!/^[a-z0-9!#$&^_.+-]+\/(\*|[a-z0-9!#$&^_.+-]+)$/.test(t)) {
+      throw new UsageError(`--save-types: "${t}" is not a media type like text/html or image/*`);
+    }
+  }
+  if (types.length === 0) throw new UsageError('--save-types: give at least one media type');
+  return types;
+}
+
+function header(raw: readonly Buffer[], name: string): string | null {
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    if (raw[i]!.length === name.length && raw[i]!.toString('latin1').toLowerCase() === name) return raw[i + 1]!.toString('latin1');
+  }
+  return null;
+}
+
+type Decoder = () => Transform;
+const DECODERS: Record<string, Decoder> = {
+  gzip: () => createGunzip(),
+  'x-gzip': () => createGunzip(),
+  deflate: () => createInflate(),
+  br: () => createBrotliDecompress(),
+};
+
+/** Decoders for a Content-Encoding value, in the order to apply them; null if one is unknown. */
+function decodersFor(encoding: string | null): Decoder[] | null {
+  if (encoding === null) return [];
+  const codings = encoding
+    .split(',')
+    .map((c) => c.trim().toLowerCase())
+    .filter((c) => c !== '' && c !== 'identity');
+  const out: Decoder[] = [];
+  for (const c of codings.reverse()) {
+    const d = DECODERS[c];
+    if (!d) return null;
+    out.push(d);
+  }
+  return out;
+}
+
+class Limit extends Transform {
+  bytes = 0;
+  readonly #max: number;
+  constructor(max: number) {
+    super();
+    this.#max = max;
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    this.bytes += chunk.length;
+    if (this.bytes > this.#max) done(Object.assign(new Error(`decoded body larger than ${this.#max} bytes`), { code: 'SAVE_TOO_LARGE' }));
+    else done(null, chunk);
+  }
+}
+
+export class SaveDirWriter {
+  /** Called when backedUp clears. */
+  onDrain: () => void = () => {};
+  readonly dir: string;
+  readonly #root: string;
+  readonly #types: readonly string[] | null;
+  readonly #maxBytes: number;
+  readonly #paths = new SavePaths();
+  readonly #knownDirs = new Set<string>();
+  readonly #waiting = new Set<object>();
+  #commits: Promise<unknown> = Promise.resolve();
+  readonly #open = new Set<Promise<unknown>>();
+
+  static async open(o: SaveDirOptions): Promise<SaveDirWriter> {
+    try {
+      await mkdir(o.dir, { recursive: true });
+      // Parts a killed run left: never under a page's name, so they can simply go.
+      await rm(join(o.dir, PART_DIR), { recursive: true, force: true });
+      await mkdir(join(o.dir, PART_DIR));
+    } catch (err) {
+      throw new UsageError(`--save-dir ${o.dir}: ${(err as Error).message}`);
+    }
+    return new SaveDirWriter(o);
+  }
+
+  private constructor(o: SaveDirOptions) {
+    this.dir = o.dir;
+    this.#root = resolve(o.dir);
+    this.#types = o.types && o.types.length > 0 ? o.types.map((t) => t.toLowerCase()) : null;
+    this.#maxBytes = o.maxBytes ?? DEFAULT_MAX_DECODED;
+  }
+
+  /** True while some file's stream is full; onDrain says when all have room again. */
+  get backedUp(): boolean {
+    return this.#waiting.size > 0;
+  }
+
+  /** Would a response with this status and Content-Type be saved? */
+  wants(statusCode: number, contentType: string | null): boolean {
+    if (statusCode < 200 || statusCode > 299) return false;
+    if (this.#types === null) return true;
+    if (contentType === null) return false;
+    const media = contentType.split(';', 1)[0]!.trim().toLowerCase();
+    return this.#types.some((t) => t === media || (t.endsWith('/*') && media.startsWith(t.slice(0, -1))));
+  }
+
+  /**
+   * Starts saving one response body; null when it is not to be saved: not 2xx, a type
+   * --save-types leaves out, a content-coding there is no decoder for, or not an http(s) URL.
+   */
+  begin(url: string, statusCode: number, rawHeaders: readonly Buffer[]): SaveFile | null {
+    if (!this.wants(statusCode, header(rawHeaders, 'content-type'))) return null;
+    const decoders = decodersFor(header(rawHeaders, 'content-encoding'));
+    if (decoders === null) return null;
+    const entry = this.#paths.claim(url);
+    if (entry === null) return null;
+    return new PendingFile(this, entry, decoders, this.#maxBytes);
+  }
+
+  /** Waits for every file begun to end or abort, and for their renames. */
+  async close(): Promise<void> {
+    while (this.#open.size > 0) await Promise.allSettled([...this.#open]);
+    await this.#commits;
+  }
+
+  // ---- used by PendingFile ---------------------------------------------------------------------
+
+  partPath(): string {
+    return join(this.dir, PART_DIR, randomUUID());
+  }
+
+  track(p: Promise<unknown>): void {
+    this.#open.add(p);
+    void p.finally(() => this.#open.delete(p));
+  }
+
+  release(entry: SaveEntry): void {
+    this.#paths.release(entry);
+  }
+
+  waiting(file: object, full: boolean): void {
+    if (full) this.#waiting.add(file);
+    else if (this.#waiting.delete(file) && this.#waiting.size === 0) this.onDrain();
+  }
+
+  /** Moves a finished part to the entry's name (read now: a directory may have moved it). */
+  commit(part: string, entry: SaveEntry): Promise<string> {
+    const run = this.#commits.then(() => this.#commit(part, entry));
+    this.#commits = run.catch(() => undefined);
+    return run;
+  }
+
+  async #commit(part: string, entry: SaveEntry): Promise<string> {
+    const segments = entry.rel.split('/');
+    let rel = '';
+    for (const segment of segments.slice(0, -1)) {
+      rel = rel === '' ? segment : `${rel}/${segment}`;
+      await this.#ensureDir(rel);
+    }
+    let target = this.#inside(entry.rel);
+    const there = await lstat(target).catch(() => null);
+    // A directory left by an earlier run where this page's file goes: the page goes inside it.
+    if (there?.isDirectory()) target = join(target, 'index.html');
+    await rename(part, target);
+    return target;
+  }
+
+  async #ensureDir(rel: string): Promise<void> {
+    if (this.#knownDirs.has(rel)) return;
+    const abs = this.#inside(rel);
+    const st = await lstat(abs).catch(() => null);
+    if (st === null) await mkdir(abs).catch((err: NodeJS.ErrnoException) => (err.code === 'EEXIST' ? undefined : Promise.reject(err)));
+    else if (!st.isDirectory()) {
+      // A page (or a symlink: never followed) where a directory must be: it becomes dir/index.html.
+      const aside = `${abs}.${randomUUID()}.moving`;
+      await rename(abs, aside);
+      await mkdir(abs);
+      await rename(aside, join(abs, 'index.html'));
+    }
+    this.#knownDirs.add(rel);
+  }
+
+  /** The absolute path of a relative one, checked to be inside the save dir (defence in depth). */
+  #inside(rel: string): string {
+    const abs = resolve(this.#root, rel);
+    if (!abs.startsWith(this.#root + sep)) throw new Error(`save path ${rel} would leave ${this.#root}`);
+    return abs;
+  }
+}
+
+class PendingFile implements SaveFile {
+  readonly #w: SaveDirWriter;
+  readonly #entry: SaveEntry;
+  readonly #part: string;
+  readonly #head: Writable;
+  readonly #limit: Limit;
+  readonly #file: WriteStream;
+  readonly #done: Promise<Error | null>;
+  #ended = false;
+
+  constructor(w: SaveDirWriter, entry: SaveEntry, decoders: Decoder[], maxBytes: number) {
+    this.#w = w;
+    this.#entry = entry;
+    this.#part = w.partPath();
+    this.#limit = new Limit(maxBytes);
+    this.#file = createWriteStream(this.#part, { flags: 'wx', mode: 0o644 });
+    const stages = [...decoders.map((d) => d()), this.#limit, this.#file];
+    this.#head = stages[0]!;
+    this.#done = new Promise((resolve) => pipeline(stages as [Transform, ...Transform[], Writable], (err) => resolve(err ?? null)));
+    this.#head.on('drain', () => w.waiting(this, false));
+    w.track(this.#done);
+  }
+
+  data(chunk: Buffer): boolean {
+    if (this.#ended) return !this.#w.backedUp;
+    if (!this.#head.write(chunk)) this.#w.waiting(this, true);
+    return !this.#w.backedUp;
+  }
+
+  async end(outcome: { truncated: boolean }): Promise<SaveOutcome> {
+    if (this.#ended) return { path: null, reason: 'aborted' };
+    if (outcome.truncated) {
+      this.abort();
+      return { path: null, reason: 'truncated' };
+    }
+    this.#ended = true;
+    this.#head.end();
+    const err = await this.#done;
+    this.#w.waiting(this, false);
+    if (err) {
+      await this.#discard();
+      const e = err as NodeJS.ErrnoException;
+      // File system errors carry the syscall; anything else came out of a decoder.
+      const reason = e.code === 'SAVE_TOO_LARGE' ? 'too-large' : e.syscall ? 'io' : 'decode';
+      return { path: null, reason, message: err.message };
+    }
+    try {
+      const path = await this.#w.commit(this.#part, this.#entry);
+      return { path, bytes: this.#limit.bytes };
+    } catch (e) {
+      await this.#discard();
+      return { path: null, reason: 'io', message: (e as Error).message };
+    }
+  }
+
+  abort(): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#w.waiting(this, false);
+    this.#head.destroy();
+    this.#w.track(this.#done.then(() => this.#discard()));
+  }
+
+  async #discard(): Promise<void> {
+    this.#w.release(this.#entry);
+    await unlink(this.#part).catch(() => undefined);
+  }
+}

@@ -1,0 +1,164 @@
+// Where --save-dir puts a page: `<dir>/<host>[_<port>]/<path>`, like `wget -x`, and never anywhere
+// outside `<dir>`.
+//
+// The mapping, segment by segment (host, each path segment, the file name):
+// - path segments are %-decoded (`caf%C3%A9` -> `café`); what cannot be a file name character is
+//   written back as %XX: `/` and `\` (from %2F, %5C), NUL and other controls, the characters
+//   Windows forbids (`< > : " | ? *`), `%` itself, a leading `.` (no page becomes a hidden file,
+//   and `.` / `..` can never be a segment), a trailing space, and bytes that are not UTF-8.
+//   Because `%` is always escaped, two different segments never give the same name.
+// - an empty segment (`//`) becomes `%`, which no other segment can be;
+// - a path ending in `/` gets `index.html`;
+// - the query is kept in the file name after `@` (wget's --restrict-file-names=windows form):
+//   `/s?q=a/b` -> `s@q=a%2Fb`; a literal `@` in a segment is written %40;
+// - a name over 255 bytes keeps its first 200 bytes and gets `~` and 16 hex digits of its SHA-256.
+//
+// The registry (SavePaths) makes the result unique within one run: a page at `/a` and another at
+// `/a/b` need `a` as a file and as a directory; whichever way round they come, the page at `/a`
+// ends up as `a/index.html` (the directory wins, the file moves into it). Two different URLs that
+// still meet at one name (http:// and https:// of one host, `/a` and `/a/`) are told apart by a
+// `~2`, `~3`, ... before the extension of the later one; nothing is overwritten silently.
+
+import { createHash } from 'node:crypto';
+import { decodeOnce, pct } from './percent.js';
+
+const MAX_NAME = 255;
+const KEEP_WHEN_SHORTENED = 200;
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+// Escaped wherever they appear: separators, Windows-reserved, the escape char, the query mark.
+const ALWAYS = new Set([0x2f, 0x5c, 0x3c, 0x3e, 0x3a, 0x22, 0x7c, 0x3f, 0x2a, 0x25, 0x40]);
+
+/** One safe file name from raw bytes (see the rules on top). */
+export function safeName(bytes: Buffer): string {
+  if (bytes.length === 0) return '%';
+  let utf8 = true;
+  try {
+    UTF8.decode(bytes);
+  } catch {
+    utf8 = false;
+  }
+  let out = '';
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i]!;
+    const last = i === bytes.length - 1;
+    if (b < 0x20 || b === 0x7f || ALWAYS.has(b) || (i === 0 && b === 0x2e) || (last && b === 0x20) || (b >= 0x80 && !utf8)) {
+      out += pct(b);
+      i++;
+    } else if (b < 0x80) {
+      out += String.fromCharCode(b);
+      i++;
+    } else {
+      // A whole UTF-8 sequence, kept as the character it encodes.
+      const len = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2;
+      out += bytes.toString('utf8', i, i + len);
+      i += len;
+    }
+  }
+  return shorten(out);
+}
+
+/** Names over 255 bytes: the first 200 bytes (whole characters), `~`, 16 hex of the SHA-256. */
+export function shorten(name: string): string {
+  if (Buffer.byteLength(name) <= MAX_NAME) return name;
+  const hash = createHash('sha256').update(name).digest('hex').slice(0, 16);
+  let keep = Buffer.from(name).subarray(0, KEEP_WHEN_SHORTENED).toString('utf8');
+  if (keep.endsWith('\ufffd')) keep = keep.slice(0, -1); // a character cut in half
+  return `${keep}~${hash}`;
+}
+
+export interface MappedUrl {
+  /** The URL the page is known by: absolute, normalized, without fragment. */
+  key: string;
+  /** Path segments under the save dir: host first, file name last. */
+  segments: string[];
+}
+
+/** The path of a URL's page under the save dir, or null when the URL is not http(s). */
+export function mapUrl(url: string): MappedUrl | null {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return null;
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return null;
+  u.hash = '';
+  const host = safeName(Buffer.from(u.hostname + (u.port === '' ? '' : `_${u.port}`), 'utf8'));
+  const parts = u.pathname.split('/').slice(1); // pathname always starts with '/'
+  const last = parts.pop()!;
+  const dirs = parts.map((p) => safeName(decodeOnce(Buffer.from(p, 'utf8'))));
+  let file = last === '' ? 'index.html' : safeName(decodeOnce(Buffer.from(last, 'utf8')));
+  if (u.search.length > 1) {
+    // The query as sent (not decoded: `%26` and `&` mean different things there), made safe.
+    file = shorten(`${file}@${safeName(Buffer.from(u.search.slice(1), 'utf8'))}`);
+  }
+  return { key: u.href, segments: [host, ...dirs, file] };
+}
+
+/** `name~n.ext` (the counter goes before the last extension, so the file still opens right). */
+export function numbered(name: string, n: number): string {
+  const dot = name.lastIndexOf('.');
+  const at = dot > 0 && name.length - dot <= 8 ? dot : name.length;
+  return shorten(`${name.slice(0, at)}~${n}${name.slice(at)}`);
+}
+
+export interface SaveEntry {
+  /** The page's URL key. */
+  readonly key: string;
+  /** Its path under the save dir, `/`-separated; changes if a directory later claims the name. */
+  rel: string;
+}
+
+/**
+ * The names given out in one run: every URL gets a path no other URL has, files never sit where
+ * a directory must be. Memory: one entry per saved page (its path and URL) plus one per directory.
+ */
+export class SavePaths {
+  readonly #files = new Map<string, SaveEntry>();
+  readonly #byKey = new Map<string, SaveEntry>();
+  readonly #dirs = new Set<string>();
+
+  /** Claims a path for `url`; the same URL always gets its same entry back. */
+  claim(url: string): SaveEntry | null {
+    const mapped = mapUrl(url);
+    if (!mapped) return null;
+    const known = this.#byKey.get(mapped.key);
+    if (known) return known;
+    const { segments } = mapped;
+    // Every ancestor becomes a directory; a file already there moves into it.
+    let prefix = '';
+    for (let i = 0; i < segments.length - 1; i++) {
+      prefix = prefix === '' ? segments[i]! : `${prefix}/${segments[i]!}`;
+      if (this.#dirs.has(prefix)) continue;
+      const file = this.#files.get(prefix);
+      if (file) {
+        this.#files.delete(prefix);
+        this.#place(file, `${prefix}/index.html`);
+      }
+      this.#dirs.add(prefix);
+    }
+    const entry: SaveEntry = { key: mapped.key, rel: '' };
+    const rel = segments.join('/');
+    this.#place(entry, this.#dirs.has(rel) ? `${rel}/index.html` : rel);
+    this.#byKey.set(entry.key, entry);
+    return entry;
+  }
+
+  /** Lets go of a claim that will not be written (filtered, failed), so the name is free again. */
+  release(entry: SaveEntry): void {
+    if (this.#files.get(entry.rel) === entry) this.#files.delete(entry.rel);
+    if (this.#byKey.get(entry.key) === entry) this.#byKey.delete(entry.key);
+  }
+
+  #place(entry: SaveEntry, rel: string): void {
+    let candidate = rel;
+    const slash = rel.lastIndexOf('/');
+    for (let n = 2; this.#files.has(candidate) || this.#dirs.has(candidate); n++) {
+      candidate = rel.slice(0, slash + 1) + numbered(rel.slice(slash + 1), n);
+    }
+    entry.rel = candidate;
+    this.#files.set(candidate, entry);
+  }
+}

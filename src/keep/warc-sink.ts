@@ -1,0 +1,310 @@
+// The end of the WARC pipe: takes finished exchanges, hashes them, formats the request and
+// response records, compresses each record into its own gzip member (for .warc.gz), appends them
+// to the current file, rotates files, and reports where each response landed. Synchronous on
+// purpose: it runs on the writer's worker thread (or, with `worker: false`, inline on the main
+// thread), where blocking fs calls and CPU work cost the crawl's event loop nothing.
+//
+// Hashing lives here, not on the main thread, for the same reason as gzip: at 440-byte pages the
+// three digests per exchange and their base32 cost more main-thread time than building the heads.
+
+import { createHash, type Hash } from 'node:crypto';
+import { closeSync, fstatSync, fsyncSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
+import { basename } from 'node:path';
+import { digestBytes, digestOf, warcDigest, type DigestAlgo } from './digest.js';
+import { MemberCompressor } from './gzip-member.js';
+import { rotatedPath, type WarcName } from './warc-names.js';
+import { formatHeader, newRecordId, patchWarcinfoId, RECORD_END, warcFields } from './warc-record.js';
+
+export interface SinkSettings {
+  name: WarcName;
+  /** zlib level for .warc.gz. */
+  level: number;
+  maxSize: number;
+  digest: DigestAlgo;
+  info: Readonly<Record<string, string>>;
+  /** Index of the file to start in, and whether to append to it (resume) or create it. */
+  startIndex: number;
+  append: boolean;
+}
+
+/** Numbers per exchange in ExchangeBatch.meta. */
+export const META_STRIDE = 9;
+
+/**
+ * Exchanges ready to be written, in completion order. For exchange i, meta[i*9 ..] holds offsets
+ * into `bytes`: fieldsStart, fieldsLength, reqStart, reqLength, reqHeadLength, resStart,
+ * resLength, resHeadLength, spoolIndex.
+ * - fields: `uri \n ip \n date \n truncated` (latin1; empty strings for none);
+ * - req: the HTTP request head as sent, then its body if any;
+ * - res: the HTTP response head as stored, then the payload when it was kept in memory; a
+ *   spooled payload is the spool file `spools[spoolIndex]` instead.
+ */
+export interface ExchangeBatch {
+  bytes: Uint8Array;
+  meta: Float64Array;
+  spools: { path: string; length: number }[];
+}
+
+/** What the sink reports per exchange: where the response landed and its payload digests. */
+export interface WrittenBatch {
+  /** fileIndex, offset, length of each response record (LOC_STRIDE numbers per exchange). */
+  locs: Float64Array;
+  /** WARC-Payload-Digest of each response. */
+  digests: string[];
+  /** Hex SHA-256 of each payload. */
+  sha256: string[];
+}
+
+export const LOC_STRIDE = 3;
+
+const FLUSH_BYTES = 1 << 20;
+const READ_CHUNK = 1 << 20;
+const END = Buffer.from(RECORD_END, 'latin1');
+const REQUEST_TYPE = 'application/http;msgtype=request';
+const RESPONSE_TYPE = 'application/http;msgtype=response';
+
+export class WarcSink {
+  readonly #s: SinkSettings;
+  readonly #gz: MemberCompressor | null;
+  #index: number;
+  #fd = -1;
+  #size = 0;
+  /** File size right after this file's warcinfo record: a file never holds only that. */
+  #floor = 0;
+  #warcinfoId = '';
+  readonly #emptyDigest: string;
+  #broken = false;
+  #pending: Buffer[] = [];
+  #pendingBytes = 0;
+
+  constructor(settings: SinkSettings) {
+    this.#s = settings;
+    this.#gz = settings.name.gzip ? new MemberCompressor({ level: settings.level }) : null;
+    this.#index = settings.startIndex;
+    this.#emptyDigest = digestOf(settings.digest);
+    this.#open(settings.append);
+  }
+
+  /** The path of the file being written. */
+  get path(): string {
+    return rotatedPath(this.#s.name, this.#index);
+  }
+
+  writeBatch(batch: ExchangeBatch): WrittenBatch {
+    const n = batch.meta.length / META_STRIDE;
+    const out: WrittenBatch = { locs: new Float64Array(n * LOC_STRIDE), digests: new Array<string>(n), sha256: new Array<string>(n) };
+    const bytes = Buffer.from(batch.bytes.buffer, batch.bytes.byteOffset, batch.bytes.byteLength);
+    const meta = batch.meta;
+    for (let i = 0; i < n; i++) {
+      const m = i * META_STRIDE;
+      const [uri, ip, date, truncated] = bytes.toString('latin1', meta[m]!, meta[m]! + meta[m + 1]!).split('\n') as [string, string, string, string];
+      const req = bytes.subarray(meta[m + 2]!, meta[m + 2]! + meta[m + 3]!);
+      const reqHeadLength = meta[m + 4]!;
+      const res = bytes.subarray(meta[m + 5]!, meta[m + 5]! + meta[m + 6]!);
+      const resHeadLength = meta[m + 7]!;
+      const spool = meta[m + 8]! >= 0 ? batch.spools[meta[m + 8]!]! : null;
+      const blockLength = res.length + (spool ? spool.length : 0);
+      // Headers are under 1 KiB each; gzip can grow incompressible data by a little.
+      const raw = req.length + blockLength + 2048;
+      if (this.#size > this.#floor && this.#size + raw + (raw >>> 10) > this.#s.maxSize) this.#rotate();
+
+      const algo = this.#s.digest;
+      const reqId = newRecordId();
+      const resId = newRecordId();
+      const reqBody = req.subarray(reqHeadLength);
+      const reqHeader = formatHeader({
+        type: 'request',
+        id: reqId,
+        date,
+        targetUri: uri,
+        ip,
+        concurrentTo: resId,
+        contentType: REQUEST_TYPE,
+        contentLength: req.length,
+        blockDigest: warcDigest(algo, digestBytes(algo, req)),
+        payloadDigest: reqBody.length === 0 ? this.#emptyDigest : warcDigest(algo, digestBytes(algo, reqBody)),
+      });
+      this.#record(reqHeader.text, reqHeader.warcinfoIdAt, req);
+
+      let block: Buffer;
+      let payload: Buffer;
+      if (spool) {
+        const h = this.#hashSpool(res, spool);
+        block = h.block;
+        payload = h.payload;
+        out.sha256[i] = h.sha256;
+      } else {
+        block = digestBytes(algo, res);
+        payload = digestBytes(algo, res.subarray(resHeadLength));
+        out.sha256[i] = (algo === 'sha256' ? payload : digestBytes('sha256', res.subarray(resHeadLength))).toString('hex');
+      }
+      const payloadDigest = warcDigest(algo, payload);
+      out.digests[i] = payloadDigest;
+      const resHeader = formatHeader({
+        type: 'response',
+        id: resId,
+        date,
+        targetUri: uri,
+        ip,
+        concurrentTo: reqId,
+        contentType: RESPONSE_TYPE,
+        contentLength: blockLength,
+        blockDigest: warcDigest(algo, block),
+        payloadDigest,
+        truncated,
+      });
+      const offset = this.#size;
+      if (spool) this.#spooledRecord(resHeader.text, resHeader.warcinfoIdAt, res, spool);
+      else this.#record(resHeader.text, resHeader.warcinfoIdAt, res);
+      out.locs[i * LOC_STRIDE] = this.#index;
+      out.locs[i * LOC_STRIDE + 1] = offset;
+      out.locs[i * LOC_STRIDE + 2] = this.#size - offset;
+    }
+    this.#flush();
+    return out;
+  }
+
+  /** Flushes, fsyncs and closes the current file, and frees the compressor. */
+  close(): void {
+    this.#closeFile();
+    this.#gz?.close();
+  }
+
+  #closeFile(): void {
+    if (this.#fd < 0) return;
+    const fd = this.#fd;
+    this.#fd = -1;
+    if (this.#broken) {
+      // A write already failed (and was reported): let go of the file, keep no promises about it.
+      closeSync(fd);
+      return;
+    }
+    try {
+      this.#flushTo(fd);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  #open(append: boolean): void {
+    const path = this.path;
+    this.#fd = openSync(path, append ? 'a' : 'w');
+    try {
+      this.#size = append ? fstatSync(this.#fd).size : 0;
+      this.#warcinfoId = newRecordId();
+      const block = Buffer.from(warcFields(this.#s.info), 'utf8');
+      const header = formatHeader({
+        type: 'warcinfo',
+        id: this.#warcinfoId,
+        date: new Date().toISOString(),
+        filename: basename(path),
+        contentType: 'application/warc-fields',
+        contentLength: block.length,
+        blockDigest: digestOf(this.#s.digest, block),
+      });
+      this.#record(header.text, -1, block, 'utf8');
+      this.#flush(); // a file that refuses writes says so now
+    } catch (err) {
+      closeSync(this.#fd);
+      this.#fd = -1;
+      throw err;
+    }
+    this.#floor = this.#size;
+  }
+
+  #rotate(): void {
+    this.#closeFile();
+    this.#index++;
+    this.#open(false);
+  }
+
+  /** One record: its WARC header text, then `block`, then CRLF CRLF. */
+  #record(header: string, warcinfoIdAt: number, block: Buffer, encoding: BufferEncoding = 'latin1'): void {
+    const head = Buffer.from(header, encoding);
+    patchWarcinfoId(head, warcinfoIdAt, this.#warcinfoId);
+    if (this.#gz) {
+      this.#push(this.#gz.member(Buffer.concat([head, block, END], head.length + block.length + END.length)));
+    } else {
+      this.#push(head);
+      this.#push(Buffer.from(block));
+      this.#push(END);
+    }
+  }
+
+  /** Block and payload digests of a response whose payload is in a spool file (one read). */
+  #hashSpool(head: Buffer, spool: { path: string; length: number }): { block: Buffer; payload: Buffer; sha256: string } {
+    const algo = this.#s.digest;
+    const block = createHash(algo).update(head);
+    const payload = createHash(algo);
+    const sha256: Hash | null = algo === 'sha256' ? null : createHash('sha256');
+    this.#readSpool(spool, (piece) => {
+      block.update(piece);
+      payload.update(piece);
+      sha256?.update(piece);
+    });
+    const payloadBytes = payload.digest();
+    return { block: block.digest(), payload: payloadBytes, sha256: (sha256 ? sha256.digest() : payloadBytes).toString('hex') };
+  }
+
+  #spooledRecord(header: string, warcinfoIdAt: number, head: Buffer, spool: { path: string; length: number }): void {
+    try {
+      const gz = this.#gz;
+      const take = (piece: Buffer): void => {
+        if (!gz) return this.#push(Buffer.from(piece));
+        const compressed = gz.write(piece);
+        if (compressed) this.#push(compressed);
+      };
+      const warcHead = Buffer.from(header, 'latin1');
+      patchWarcinfoId(warcHead, warcinfoIdAt, this.#warcinfoId);
+      take(warcHead);
+      take(head);
+      this.#readSpool(spool, take);
+      take(END);
+      if (gz) this.#push(gz.finish());
+    } finally {
+      unlinkSync(spool.path);
+    }
+  }
+
+  #readSpool(spool: { path: string; length: number }, each: (piece: Buffer) => void): void {
+    const fd = openSync(spool.path, 'r');
+    try {
+      const chunk = Buffer.allocUnsafe(Math.min(READ_CHUNK, Math.max(1, spool.length)));
+      let left = spool.length;
+      while (left > 0) {
+        const n = readSync(fd, chunk, 0, Math.min(chunk.length, left), null);
+        if (n === 0) throw new Error(`spool file ${spool.path} ended ${left} bytes early`);
+        each(chunk.subarray(0, n));
+        left -= n;
+      }
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  #push(buf: Buffer): void {
+    this.#pending.push(buf);
+    this.#pendingBytes += buf.length;
+    this.#size += buf.length;
+    if (this.#pendingBytes >= FLUSH_BYTES) this.#flush();
+  }
+
+  #flush(): void {
+    this.#flushTo(this.#fd);
+  }
+
+  #flushTo(fd: number): void {
+    if (this.#pendingBytes === 0) return;
+    const data = this.#pending.length === 1 ? this.#pending[0]! : Buffer.concat(this.#pending, this.#pendingBytes);
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    let written = 0;
+    try {
+      while (written < data.length) written += writeSync(fd, data, written);
+    } catch (err) {
+      this.#broken = true;
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,261 @@
+// --save-dir: the URL -> path mapping and its traps, the registry's uniqueness, and the streaming
+// writer (decoding, --save-types, temp file + rename, file vs directory on disk).
+
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve, sep } from 'node:path';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { mapUrl, SavePaths } from '../src/keep/save-path.js';
+import { parseSaveTypes, SaveDirWriter, type SaveFile } from '../src/keep/save-dir.js';
+
+const seed = process.env.CI ? { seed: 20261123 } : {};
+const path = (url: string) => mapUrl(url)!.segments.join('/');
+
+describe('mapUrl', () => {
+  it.each([
+    ['http://example.com/', 'example.com/index.html'],
+    ['http://example.com', 'example.com/index.html'],
+    ['http://Example.COM:8080/a/b.html', 'example.com_8080/a/b.html'],
+    ['https://example.com:443/a/', 'example.com/a/index.html'],
+    ['http://example.com/s?q=a/b&x=1', 'example.com/s@q=a%2Fb&x=1'],
+    ['http://example.com/dir/?page=2#top', 'example.com/dir/index.html@page=2'],
+    ['http://example.com/caf%C3%A9/na%C3%AFve', 'example.com/café/naïve'],
+    ['http://example.com/a%20b', 'example.com/a b'],
+    ['http://example.com/mail@home', 'example.com/mail%40home'],
+  ])('%s -> %s', (url, rel) => expect(path(url)).toBe(rel));
+
+  describe('never leaves the save dir', () => {
+    it.each([
+      ['raw ..', 'http://h/a/../../../etc/passwd', 'h/etc/passwd'],
+      ['encoded ..', 'http://h/a/%2e%2e/%2E%2E/etc/passwd', 'h/etc/passwd'],
+      ['half-encoded ..', 'http://h/a/.%2e/b', 'h/b'],
+      ['double-encoded ..', 'http://h/%252e%252e/x', 'h/%252e%252e/x'],
+      ['encoded slash', 'http://h/a%2Fb/c', 'h/a%2Fb/c'],
+      ['encoded backslash', 'http://h/a%5C..%5Cb', 'h/a%5C..%5Cb'],
+      ['raw backslash', 'http://h/a\\b', 'h/a/b'],
+      ['absolute path', 'http://h//etc/passwd', 'h/%/etc/passwd'],
+      ['NUL and controls', 'http://h/a%00b%0A%1Fc%7F', 'h/a%00b%0A%1Fc%7F'],
+      ['Windows-reserved', 'http://h/a%3Cb%3E%3A%22%7C%2A', 'h/a%3Cb%3E%3A%22%7C%2A'],
+      ['host ..', 'http://../x', '%2E./x'],
+      ['dot files', 'http://h/.git/config', 'h/%2Egit/config'],
+      ['a lone dot after decoding', 'http://h/%2e', 'h/index.html'],
+      ['percent', 'http://h/100%25', 'h/100%25'],
+      ['invalid UTF-8', 'http://h/%FF%FE', 'h/%FF%FE'],
+      ['IPv6 host', 'http://[::1]:8080/x', '[%3A%3A1]_8080/x'],
+    ])('%s', (_name, url, rel) => expect(path(url)).toBe(rel));
+
+    it('shortens names over 255 bytes with a hash, keeping them apart', () => {
+      const a = path(`http://h/${'é'.repeat(200)}a`);
+      const b = path(`http://h/${'é'.repeat(200)}b`);
+      const nameA = a.split('/')[1]!;
+      expect(Buffer.byteLength(nameA)).toBeLessThanOrEqual(255);
+      expect(nameA).toMatch(/~[0-9a-f]{16}$/);
+      expect(a).not.toBe(b);
+      const q = path(`http://h/x?${'q'.repeat(400)}`);
+      expect(Buffer.byteLength(q.split('/')[1]!)).toBeLessThanOrEqual(255);
+    });
+
+    it('ignores URLs that are not http(s)', () => {
+      expect(mapUrl('file:///etc/passwd')).toBeNull();
+      expect(mapUrl('not a url')).toBeNull();
+    });
+  });
+
+  // Any URL: every segment is a plain file name, and the path resolves inside the save dir.
+  const segment = fc.oneof(
+    fc.constantFrom('..', '.', '%2e%2e', '.%2E', '%2F', '%5C', '%00', '', '~', 'index.html', '%25', '@', 'CON', 'a?b'),
+    fc.string({ maxLength: 12 }),
+    fc.string({ unit: 'binary', maxLength: 8 }).map((s) => encodeURIComponent(s)),
+    fc.string({ minLength: 240, maxLength: 300 }),
+  );
+  const urlArb = fc.oneof(
+    fc.webUrl({ withQueryParameters: true, withFragments: true }),
+    fc
+      .tuple(fc.constantFrom('http://h', 'https://h', 'http://h:81', 'http://..'), fc.array(segment, { maxLength: 6 }), fc.option(fc.string({ maxLength: 20 })))
+      .map(([origin, segs, q]) => `${origin}/${segs.join('/')}${q === null ? '' : '?' + q}`),
+  );
+
+  it('maps any URL to plain file names inside the dir (property)', () => {
+    const root = resolve('/save');
+    fc.assert(
+      fc.property(urlArb, (url) => {
+        const m = mapUrl(url);
+        if (m === null) return;
+        for (const s of m.segments) {
+          expect(s).not.toBe('');
+          expect(s === '.' || s === '..').toBe(false);
+          expect(s).not.toMatch(/[/\\\0]/);
+          expect(Buffer.byteLength(s)).toBeLessThanOrEqual(255);
+        }
+        expect(resolve(root, ...m.segments).startsWith(root + sep)).toBe(true);
+      }),
+      { numRuns: 2000, ...seed },
+    );
+  });
+
+  it('never gives two distinct URLs one path, nor a file where a directory is (property)', () => {
+    fc.assert(
+      fc.property(fc.array(urlArb, { maxLength: 40 }), (urls) => {
+        const paths = new SavePaths();
+        const entries = urls.map((u) => paths.claim(u)).filter((e) => e !== null);
+        const byKey = new Map(entries.map((e) => [e.key, e]));
+        const rels = [...byKey.values()].map((e) => e.rel);
+        expect(new Set(rels).size).toBe(rels.length);
+        const set = new Set(rels);
+        for (const rel of rels) {
+          const parts = rel.split('/');
+          for (let i = 1; i < parts.length; i++) expect(set.has(parts.slice(0, i).join('/'))).toBe(false);
+        }
+      }),
+      { numRuns: 300, ...seed },
+    );
+  });
+});
+
+describe('SavePaths', () => {
+  it('moves /a into a/index.html when /a/b arrives, in either order', () => {
+    for (const order of [['http://h/a', 'http://h/a/b'], ['http://h/a/b', 'http://h/a']]) {
+      const paths = new SavePaths();
+      const [first, second] = order.map((u) => paths.claim(u)!);
+      const rel = Object.fromEntries([first!, second!].map((e) => [e.key, e.rel]));
+      expect(rel).toEqual({ 'http://h/a': 'h/a/index.html', 'http://h/a/b': 'h/a/b' });
+    }
+  });
+
+  it('numbers a second URL that meets an earlier one at the same name, and keeps a URL its name', () => {
+    const paths = new SavePaths();
+    expect(paths.claim('http://h/x.html')!.rel).toBe('h/x.html');
+    expect(paths.claim('https://h/x.html')!.rel).toBe('h/x~2.html');
+    expect(paths.claim('http://h/x.html#again')!.rel).toBe('h/x.html');
+    expect(paths.claim('http://h/a/')!.rel).toBe('h/a/index.html');
+    expect(paths.claim('http://h/a')!.rel).toBe('h/a/index~2.html');
+  });
+});
+
+describe('parseSaveTypes', () => {
+  it('takes media types and wildcards, and names the option when one is wrong', () => {
+    expect(parseSaveTypes('text/html, Application/PDF,image/*')).toEqual(['text/html', 'application/pdf', 'image/*']);
+    expect(() => parseSaveTypes('html')).toThrow(/--save-types: "html" is not a media type/);
+    expect(() => parseSaveTypes(' , ')).toThrow(/--save-types/);
+  });
+});
+
+describe('SaveDirWriter', () => {
+  const h = (...pairs: string[]) => pairs.map((p) => Buffer.from(p));
+
+  async function save(w: SaveDirWriter, url: string, headers: Buffer[], body: Buffer, status = 200) {
+    const file = w.begin(url, status, headers);
+    if (!file) return null;
+    for (let i = 0; i < body.length; i += 1000) file.data(body.subarray(i, i + 1000));
+    return file.end({ truncated: false });
+  }
+
+  it('writes each body decoded, under its name, through a part file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sweep-save-'));
+    const w = await SaveDirWriter.open({ dir });
+    const text = Buffer.from('<p>hello</p>'.repeat(500));
+    expect(await save(w, 'http://h/plain.html', h('Content-Type', 'text/html'), text)).toEqual({ path: join(resolve(dir), 'h/plain.html'), bytes: text.length });
+    await save(w, 'http://h/g', h('Content-Encoding', 'gzip'), gzipSync(text));
+    await save(w, 'http://h/d', h('content-encoding', 'deflate'), deflateSync(text));
+    await save(w, 'http://h/b', h('Content-Encoding', 'br'), brotliCompressSync(text));
+    await save(w, 'http://h/gb', h('Content-Encoding', 'gzip, br'), brotliCompressSync(gzipSync(text)));
+    await w.close();
+    for (const name of ['plain.html', 'g', 'd', 'b', 'gb']) expect(readFileSync(join(dir, 'h', name)).equals(text)).toBe(true);
+    expect(readdirSync(join(dir, '.sweep-part'))).toEqual([]);
+  });
+
+  it('keeps the final name free until the body is complete', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sweep-save-part-'));
+    const w = await SaveDirWriter.open({ dir });
+    const file = w.begin('http://h/slow', 200, [])!;
+    file.data(Buffer.from('half'));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(existsSync(join(dir, 'h', 'slow'))).toBe(false);
+    expect(readdirSync(join(dir, '.sweep-part')).length).toBe(1);
+    file.data(Buffer.from(' and the rest'));
+    await file.end({ truncated: false });
+    expect(readFileSync(join(dir, 'h', 'slow'), 'utf8')).toBe('half and the rest');
+  });
+
+  it('saves nothing for non-2xx, filtered types, unknown codings, cut or bad bodies', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sweep-save-skip-'));
+    const w = await SaveDirWriter.open({ dir, types: parseSaveTypes('text/html,image/*'), maxBytes: 10_000 });
+    expect(w.begin('http://h/404', 404, h('Content-Type', 'text/html'))).toBeNull();
+    expect(w.begin('http://h/pdf', 200, h('Content-Type', 'application/pdf'))).toBeNull();
+    expect(w.begin('http://h/none', 200, [])).toBeNull();
+    expect(w.begin('http://h/zstd', 200, h('Content-Type', 'text/html', 'Content-Encoding', 'zstd'))).toBeNull();
+    for (const ct of ['IMAGE/PNG', 'Text/HTML; charset=utf-8']) {
+      const wanted = w.begin(`http://h/${ct.length}`, 200, h('Content-Type', ct));
+      expect(wanted).not.toBeNull();
+      wanted!.abort();
+    }
+
+    const cut = w.begin('http://h/cut', 200, h('Content-Type', 'text/html'))!;
+    cut.data(Buffer.from('partial'));
+    expect(await cut.end({ truncated: true })).toEqual({ path: null, reason: 'truncated' });
+    const bad = await save(w, 'http://h/bad', h('Content-Type', 'text/html', 'Content-Encoding', 'gzip'), Buffer.from('not gzip at all'));
+    expect(bad).toMatchObject({ path: null, reason: 'decode' });
+    const bomb = await save(w, 'http://h/bomb', h('Content-Type', 'text/html', 'Content-Encoding', 'gzip'), gzipSync(Buffer.alloc(1_000_000)));
+    expect(bomb).toMatchObject({ path: null, reason: 'too-large' });
+    const aborted = w.begin('http://h/aborted', 200, h('Content-Type', 'text/html')) as SaveFile;
+    aborted.data(Buffer.from('x'));
+    aborted.abort();
+    await w.close();
+    expect(existsSync(join(dir, 'h'))).toBe(false);
+    expect(readdirSync(join(dir, '.sweep-part'))).toEqual([]);
+  });
+
+  it('turns a page at /a into a/index.html when /a/b needs the directory, on disk too', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sweep-save-dirs-'));
+    const w = await SaveDirWriter.open({ dir });
+    await save(w, 'http://h/a', [], Buffer.from('page a'));
+    expect(lstatSync(join(dir, 'h', 'a')).isFile()).toBe(true);
+    await save(w, 'http://h/a/b', [], Buffer.from('page b'));
+    await save(w, 'http://h/x/y', [], Buffer.from('page y'));
+    await save(w, 'http://h/x', [], Buffer.from('page x'));
+    await w.close();
+    expect(readFileSync(join(dir, 'h/a/index.html'), 'utf8')).toBe('page a');
+    expect(readFileSync(join(dir, 'h/a/b'), 'utf8')).toBe('page b');
+    expect(readFileSync(join(dir, 'h/x/index.html'), 'utf8')).toBe('page x');
+    expect(readFileSync(join(dir, 'h/x/y'), 'utf8')).toBe('page y');
+  });
+
+  it('never follows a symlink it finds where a directory must be', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sweep-save-link-'));
+    const outside = mkdtempSync(join(tmpdir(), 'sweep-save-outside-'));
+    mkdirSync(join(dir, 'h'));
+    symlinkSync(outside, join(dir, 'h', 'evil'));
+    const w = await SaveDirWriter.open({ dir });
+    await save(w, 'http://h/evil/payload', [], Buffer.from('x'));
+    await w.close();
+    expect(readdirSync(outside)).toEqual([]);
+    expect(readFileSync(join(dir, 'h/evil/payload'), 'utf8')).toBe('x');
+    expect(lstatSync(join(dir, 'h/evil/index.html')).isSymbolicLink()).toBe(true);
+  });
+
+  it('reports backpressure while a file stream is full and drains', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sweep-save-bp-'));
+    const w = await SaveDirWriter.open({ dir });
+    let drains = 0;
+    w.onDrain = () => drains++;
+    const file = w.begin('http://h/big', 200, [])!;
+    let full = false;
+    for (let i = 0; i < 20 && !full; i++) full = !file.data(Buffer.alloc(64 * 1024, i));
+    expect(full).toBe(true);
+    expect(w.backedUp).toBe(true);
+    await new Promise<void>((r) => (w.onDrain = () => (drains++, r())));
+    expect(w.backedUp).toBe(false);
+    await file.end({ truncated: false });
+    expect(drains).toBe(1);
+  });
+
+  it('sweeps part files a killed run left', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sweep-save-sweep-'));
+    mkdirSync(join(dir, '.sweep-part'));
+    writeFileSync(join(dir, '.sweep-part', 'leftover'), 'half');
+    await SaveDirWriter.open({ dir });
+    expect(readdirSync(join(dir, '.sweep-part'))).toEqual([]);
+  });
+});

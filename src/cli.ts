@@ -67,7 +67,11 @@ export function buildProgram(): Command {
     .option('--shard <k/n>', 'take only the lines whose URL hashes to shard k of n', arg(parse.shard))
     .option('--proxy <url>', 'send requests through this HTTP proxy (default: HTTP_PROXY, HTTPS_PROXY, NO_PROXY)', arg(parse.proxy))
     .option('--http2', 'allow HTTP/2 over TLS when the server offers it')
-    .option('--cacert <file>', 'also trust the CA certificates in this PEM file');
+    .option('--cacert <file>', 'also trust the CA certificates in this PEM file')
+    .option('--warc <file>', 'write every HTTP exchange as WARC 1.1 records (.warc.gz: one gzip member per record; .warc: plain)')
+    .option('--warc-max-size <bytes>', 'rotate to <name>-00001.warc.gz, ... before a file passes this size (default 1 GiB)', arg(parse.positive))
+    .option('--warc-keep-secrets', 'write Authorization, Cookie and Proxy-Authorization values into request records (default: redacted)')
+    .option('--cdx <file>', 'also write a CDXJ index (pywb) of the response records');
   addFollowOptions(crawlCommand, arg, true)
     .action(async (files: string[], opts: RawOptions & { failOn?: Gate[] }) => {
       const cfg = buildConfig(files, opts);

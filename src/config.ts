@@ -8,6 +8,7 @@ import { parseShard, type ShardSpec } from './polite/shard.js';
 import { checkResumeFile } from './polite/options.js';
 import { parseProxy, readCa } from './net/options.js';
 import { buildFollow, type FollowConfig, type RawFollowOptions } from './follow/options.js';
+import type { KeepConfig } from './keep/warc-tap.js';
 
 export interface CrawlConfig {
   readonly inputs: readonly string[];
@@ -46,6 +47,8 @@ export interface CrawlConfig {
   readonly locationTrusted: boolean;
   /** Recursive crawling (--depth, --sitemaps and their options); null: only the URLs given. */
   readonly follow: FollowConfig | null;
+  /** --warc (with --warc-max-size, --warc-keep-secrets, --cdx); null: bodies are not kept. */
+  readonly keep: KeepConfig | null;
 }
 
 export const DEFAULTS = {
@@ -145,6 +148,10 @@ export interface RawCrawlOptions {
   http2?: boolean;
   cacert?: string;
   locationTrusted?: boolean;
+  warc?: string;
+  warcMaxSize?: number;
+  warcKeepSecrets?: boolean;
+  cdx?: string;
 }
 
 export type RawOptions = RawCrawlOptions & RawFollowOptions;
@@ -161,6 +168,10 @@ export function buildConfig(inputs: readonly string[], o: RawOptions): CrawlConf
   if (o.cacert !== undefined) readCa(o.cacert);
   if (o.resume !== undefined) checkResumeFile(o.resume);
   const follow = buildFollow(o);
+  if (o.warc === undefined && (o.cdx !== undefined || o.warcMaxSize !== undefined || o.warcKeepSecrets !== undefined)) {
+    throw new UsageError(`option ${o.cdx !== undefined ? '--cdx' : o.warcMaxSize !== undefined ? '--warc-max-size' : '--warc-keep-secrets'} needs --warc <file>`);
+  }
+  if (o.warc !== undefined && !/\.warc(\.gz)?$/.test(o.warc)) throw new UsageError(`--warc ${o.warc}: the file name must end in .warc.gz or .warc`);
   const headers = headerObject(o.header ?? [], o.userAgent ?? DEFAULTS.userAgent);
   // A crawler reads the pages it fetches: ask for compression (records count wire bytes).
   if (follow !== null && headers['accept-encoding'] === undefined) headers['accept-encoding'] = 'gzip, deflate, br';
@@ -194,5 +205,9 @@ export function buildConfig(inputs: readonly string[], o: RawOptions): CrawlConf
     cacert: o.cacert ?? null,
     locationTrusted: o.locationTrusted ?? false,
     follow,
+    keep:
+      o.warc === undefined
+        ? null
+        : { warc: o.warc, warcMaxSize: o.warcMaxSize ?? null, warcKeepSecrets: o.warcKeepSecrets ?? false, cdx: o.cdx ?? null },
   });
 }

@@ -7,6 +7,7 @@ import type { Follower, FollowStats } from './follow/follower.js';
 import type { FollowConfig } from './follow/options.js';
 import type { FinishedKeys, ResumeState } from './polite/resume.js';
 import type { ExchangeTap } from './exchange.js';
+import type { KeepConfig } from './keep/warc-tap.js';
 import { readJobs, totalInputBytes, type InputProgress, type Job } from './input.js';
 import { createLogger } from './logger.js';
 import { RecordSink } from './output.js';
@@ -64,6 +65,8 @@ export async function crawl(cfg: CrawlConfig, io: CrawlIo = { stdin: process.std
   const writer: RecordWriter = sources.sink ?? new RecordSink(cfg.resume ?? cfg.output, cfg.resume !== null);
   const follower = cfg.follow === null ? null : await openFollower(cfg, cfg.follow, resume);
   if (follower !== null && writer instanceof RecordSink) writer.beforeWrite = () => follower.flushSync();
+  const warc = cfg.keep === null ? null : await openWarc(cfg, cfg.keep);
+  const taps = [...(follower === null ? [] : [follower.tap]), ...(warc === null ? [] : [warc]), ...(sources.taps ?? [])];
   const inputJobs = sources.jobs ? sources.jobs(input) : readJobs(cfg.inputs, input, io.stdin as never);
   const run = await Run.create({
     cfg,
@@ -72,7 +75,7 @@ export async function crawl(cfg: CrawlConfig, io: CrawlIo = { stdin: process.std
     jobs: follower === null ? inputJobs : follower.seeds(inputJobs),
     frontier: follower?.source,
     hopPolicy: follower?.hopPolicy,
-    taps: follower === null ? sources.taps : [follower.tap, ...(sources.taps ?? [])],
+    taps,
     sink: lineSink(writer),
     resume,
     interrupts: sources.interrupts,
@@ -95,6 +98,14 @@ export async function crawl(cfg: CrawlConfig, io: CrawlIo = { stdin: process.std
   await reportOutcome(cfg, outcome, io.stderr, followStats === null ? {} : { text: formatFollow(followStats), json: { follow: followStats } });
   logger.info({ records: outcome.snapshot.records, elapsedMs: outcome.snapshot.elapsedMs }, 'crawl finished');
   return { snapshot: outcome.snapshot, exitCode: outcome.exitCode };
+}
+
+/** --warc: the writer as an exchange tap; with --resume it continues the series after cutting a torn record. */
+async function openWarc(cfg: CrawlConfig, keep: KeepConfig): Promise<ExchangeTap> {
+  const { WarcTap } = await import('./keep/warc-tap.js');
+  const { VERSION } = await import('./version.js');
+  const info = { software: `sweep/${VERSION}`, format: 'WARC File Format 1.1', 'sweep-inputs': cfg.inputs.join(' ') };
+  return WarcTap.open(keep, info, cfg.resume !== null);
 }
 
 /** A compact set of normalized URL keys (24 bytes a URL), for what a resumed recursive crawl finished. */

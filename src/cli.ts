@@ -71,7 +71,9 @@ export function buildProgram(): Command {
     .option('--warc <file>', 'write every HTTP exchange as WARC 1.1 records (.warc.gz: one gzip member per record; .warc: plain)')
     .option('--warc-max-size <bytes>', 'rotate to <name>-00001.warc.gz, ... before a file passes this size (default 1 GiB)', arg(parse.positive))
     .option('--warc-keep-secrets', 'write Authorization, Cookie and Proxy-Authorization values into request records (default: redacted)')
-    .option('--cdx <file>', 'also write a CDXJ index (pywb) of the response records');
+    .option('--cdx <file>', 'also write a CDXJ index (pywb) of the response records')
+    .option('--save-dir <dir>', 'write each 2xx body (decoded) under <dir>/<host>[_<port>]/<path>, like wget -x')
+    .option('--save-types <list>', 'only save these Content-Types, e.g. text/html,application/pdf,image/*', arg(parseSaveTypeList));
   addFollowOptions(crawlCommand, arg, true)
     .action(async (files: string[], opts: RawOptions & { failOn?: Gate[] }) => {
       const cfg = buildConfig(files, opts);
@@ -167,6 +169,15 @@ interface BenchCliOptions {
   failOn?: Gate[];
   compare?: string;
   maxRegression: number;
+}
+
+/** --save-types: a comma-separated list of media types (`image/*` allowed). */
+function parseSaveTypeList(raw: string): string[] {
+  const types = raw.split(',').map((t) => t.trim().toLowerCase()).filter((t) => t !== '');
+  if (types.length === 0 || types.some((t) => !/^[a-z0-9!#$&^_.+-]+\/([a-z0-9!#$&^_.+-]+|\*)$/.test(t))) {
+    throw new UsageError('Expected media types such as text/html,application/pdf,image/*.');
+  }
+  return types;
 }
 
 function parseSizes(raw: string): number[] {

@@ -49,6 +49,8 @@ export interface CrawlConfig {
   readonly follow: FollowConfig | null;
   /** --warc (with --warc-max-size, --warc-keep-secrets, --cdx); null: bodies are not kept. */
   readonly keep: KeepConfig | null;
+  /** --save-dir and --save-types (null: every type); null: no mirror tree. */
+  readonly save: { readonly dir: string; readonly types: readonly string[] | null } | null;
 }
 
 export const DEFAULTS = {
@@ -152,6 +154,8 @@ export interface RawCrawlOptions {
   warcMaxSize?: number;
   warcKeepSecrets?: boolean;
   cdx?: string;
+  saveDir?: string;
+  saveTypes?: string[];
 }
 
 export type RawOptions = RawCrawlOptions & RawFollowOptions;
@@ -171,6 +175,7 @@ export function buildConfig(inputs: readonly string[], o: RawOptions): CrawlConf
   if (o.warc === undefined && (o.cdx !== undefined || o.warcMaxSize !== undefined || o.warcKeepSecrets !== undefined)) {
     throw new UsageError(`option ${o.cdx !== undefined ? '--cdx' : o.warcMaxSize !== undefined ? '--warc-max-size' : '--warc-keep-secrets'} needs --warc <file>`);
   }
+  if (o.saveTypes !== undefined && o.saveDir === undefined) throw new UsageError('option --save-types needs --save-dir <dir>');
   if (o.warc !== undefined && !/\.warc(\.gz)?$/.test(o.warc)) throw new UsageError(`--warc ${o.warc}: the file name must end in .warc.gz or .warc`);
   const headers = headerObject(o.header ?? [], o.userAgent ?? DEFAULTS.userAgent);
   // A crawler reads the pages it fetches: ask for compression (records count wire bytes).
@@ -209,5 +214,6 @@ export function buildConfig(inputs: readonly string[], o: RawOptions): CrawlConf
       o.warc === undefined
         ? null
         : { warc: o.warc, warcMaxSize: o.warcMaxSize ?? null, warcKeepSecrets: o.warcKeepSecrets ?? false, cdx: o.cdx ?? null },
+    save: o.saveDir === undefined ? null : { dir: o.saveDir, types: o.saveTypes ?? null },
   });
 }

@@ -66,7 +66,8 @@ export async function crawl(cfg: CrawlConfig, io: CrawlIo = { stdin: process.std
   const follower = cfg.follow === null ? null : await openFollower(cfg, cfg.follow, resume);
   if (follower !== null && writer instanceof RecordSink) writer.beforeWrite = () => follower.flushSync();
   const warc = cfg.keep === null ? null : await openWarc(cfg, cfg.keep);
-  const taps = [...(follower === null ? [] : [follower.tap]), ...(warc === null ? [] : [warc]), ...(sources.taps ?? [])];
+  const save = cfg.save === null ? null : await (await import('./keep/save-tap.js')).SaveTap.open(cfg.save.dir, cfg.save.types);
+  const taps = [...(follower === null ? [] : [follower.tap]), ...(warc === null ? [] : [warc]), ...(save === null ? [] : [save]), ...(sources.taps ?? [])];
   const inputJobs = sources.jobs ? sources.jobs(input) : readJobs(cfg.inputs, input, io.stdin as never);
   const run = await Run.create({
     cfg,

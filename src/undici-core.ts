@@ -1,7 +1,8 @@
 // undici's Agent and connector, required by file instead of through undici's index. The index
 // loads all of undici (fetch, WebSocket, cache, mock, ...): ~70 ms of a crawl's start-up, for
 // two classes. undici 7 has no "exports" map, so these paths are public to require; they are
-// pinned by the ^7 range, and every crawl test goes through them.
+// pinned to an exact version in package.json (test/pinned-deep-imports.test.ts checks it),
+// and every crawl test goes through them.
 // The same files are what the index re-exports, so classes are identical when both are loaded
 // (net/proxy-h2-ca.ts loads the index for its proxy agents).
 

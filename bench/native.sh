@@ -16,7 +16,9 @@
 #   REPEATS=3        runs per tool per scenario (alternating)
 #   SCENARIOS="throughput memory delay startup crawl"   which parts to run
 #                    (crawl: a generated site of 20,000 pages of ~12 KB, 20 links each, gzip on;
-#                    sweep --depth 1000 --scope prefix against wget2 -r -l inf --no-parent)
+#                    sweep --depth 1000 --scope prefix against wget2 -r -l inf --no-parent;
+#                    warc: the throughput list with --warc out.warc.gz and --warc out.warc against
+#                    the same crawl without, requests/s ratios)
 #   BARE=0           leave the bare undici loop out of the alternation
 #   BASELINE=path    another build's bin/sweep.js: also run it in the alternation (A B C ...) and
 #                    print sweep/baseline ratios; how hot-path changes are measured
@@ -32,7 +34,7 @@ export LC_ALL=C
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 SWEEP_BIN=${SWEEP_BIN:-$REPO/bin/sweep.js}
 REPEATS=${REPEATS:-3}
-SCENARIOS=${SCENARIOS:-"throughput memory delay startup crawl"}
+SCENARIOS=${SCENARIOS:-"throughput memory delay startup crawl warc"}
 BASELINE=${BASELINE:-}
 BARE=${BARE:-1}
 CONC=64
@@ -131,6 +133,8 @@ run() {
   local -a cmd
   case $tool in
     sweep) cmd=(node "$SWEEP_BIN" -c "$conc" -q --no-progress -o "$out" "$list") ;;
+    warcgz) rm -f "$TMP"/w.warc.gz; cmd=(node "$SWEEP_BIN" -c "$conc" -q --no-progress -o "$out" --warc "$TMP/w.warc.gz" "$list") ;;
+    warc) rm -f "$TMP"/w.warc; cmd=(node "$SWEEP_BIN" -c "$conc" -q --no-progress -o "$out" --warc "$TMP/w.warc" "$list") ;;
     baseline) cmd=(node "$BASELINE" -c "$conc" -q --no-progress -o "$out" "$list") ;;
     wget2) cmd=(wget2 -q "--max-threads=$conc" -i "$list" -O /dev/null) ;;
     bare) cmd=(node "$REPO/bench/bare-undici.mjs" "$list" "$conc") ;;
@@ -149,7 +153,7 @@ run() {
   local got=$((after - before - 1))
   if ((rc != 0)); then echo "bench:native: $tool exited $rc" >&2; FAILED=1; fi
   if ((got != n)); then echo "bench:native: $tool: nginx served $got requests, expected $n" >&2; FAILED=1; fi
-  if [[ $tool == sweep || $tool == baseline ]]; then
+  if [[ $tool == sweep || $tool == baseline || $tool == warc* ]]; then
     local lines ok
     lines=$(wc -l <"$out")
     ok=$(grep -c '"ok":true' "$out" || true)
@@ -280,6 +284,19 @@ for s in $SCENARIOS; do
       FIG[node_ms]=$(awk '$1 == "node" { print $2 / 1000 }' "$TMP/startup" | median)
       echo "median sweep --version ${FIG[version_ms]} ms, node -e 0 ${FIG[node_ms]} ms"
       ;;
+    warc)
+      echo
+      echo "== warc: $N_SMALL distinct URLs, $CONC in flight, plain vs --warc .warc.gz vs --warc .warc, $REPEATS runs each, alternating"
+      make_list "$N_SMALL" /p/ "$TMP/list-small.txt"
+      SCEN=warc N=$N_SMALL
+      : >"$TMP/runs-warc"
+      for _ in $(seq "$REPEATS"); do for tool in sweep warcgz warc; do run "$tool" "$N" "$TMP/list-small.txt" "$CONC"; done; done
+      awk -v n="$N" '{ printf "%-9s %8.3f %10.0f %8.2f %8.2f %9.1f %10.1f\n", $1, $2, n / $2, $3, $4, ($3 + $4) * 1e6 / n, $5 / 1024 }' "$TMP/runs-warc"
+      FIG[warcgz_ratio]=$(ratio "$(med warcgz rps)" "$(med sweep rps)")
+      FIG[warc_ratio]=$(ratio "$(med warc rps)" "$(med sweep rps)")
+      echo "ratio --warc .warc.gz / plain: requests/s ${FIG[warcgz_ratio]}; --warc .warc / plain: ${FIG[warc_ratio]}"
+      rm -f "$TMP/list-small.txt" "$TMP"/w.warc*
+      ;;
     crawl)
       echo
       echo "== crawl: a generated site of $N_SITE pages (~12 KB, 20 links each, gzip), $CONC in flight, $REPEATS runs each, alternating"
@@ -346,5 +363,7 @@ row "sweep --version, wall" "<= 120 ms" "${FIG[version_ms]:-}" "<=" 120 \
   "$(printf 'node -e 0 %.1f ms' "${FIG[node_ms]:-0}")" '%.1f ms'
 row "recursive crawl, sweep/wget2 pages/s" ">= 0.50" "${FIG[crawl_ratio]:-}" ">=" 0.50 \
   "$(printf 'sweep %.0f/s, wget2 %.0f/s, %s' "${FIG[crawl_sweep]:-0}" "${FIG[crawl_wget2]:-0}" "${FIG[crawl_same]:-}")" '%.3f'
+row "--warc out.warc.gz / plain crawl, requests/s" ">= 0.75" "${FIG[warcgz_ratio]:-}" ">=" 0.75 \
+  "${FIG[warc_ratio]:+--warc out.warc / plain ${FIG[warc_ratio]}}" '%.3f'
 if ((FAILED)); then echo "bench:native: some bound missed or some run misbehaved (see above)"; exit 1; fi
 echo "bench:native: every bound met"

@@ -8,6 +8,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { buildConfig, DEFAULTS, LOG_LEVELS, parse, type RawOptions } from './config.js';
 import { addFollowOptions } from './follow/cli-options.js';
+import { parseSaveTypes } from './keep/save-types.js';
 import { addDistributedCommands } from './distributed/commands.js';
 import { UsageError } from './errors.js';
 import { parseAllowance } from './bench/compare.js';
@@ -73,7 +74,7 @@ export function buildProgram(): Command {
     .option('--warc-keep-secrets', 'write Authorization, Cookie and Proxy-Authorization values into request records (default: redacted)')
     .option('--cdx <file>', 'also write a CDXJ index (pywb) of the response records')
     .option('--save-dir <dir>', 'write each 2xx body (decoded) under <dir>/<host>[_<port>]/<path>, like wget -x')
-    .option('--save-types <list>', 'only save these Content-Types, e.g. text/html,application/pdf,image/*', arg(parseSaveTypeList));
+    .option('--save-types <list>', 'only save these Content-Types, e.g. text/html,application/pdf,image/*', arg(parseSaveTypes));
   addFollowOptions(crawlCommand, arg, true)
     .action(async (files: string[], opts: RawOptions & { failOn?: Gate[] }) => {
       const cfg = buildConfig(files, opts);
@@ -171,14 +172,6 @@ interface BenchCliOptions {
   maxRegression: number;
 }
 
-/** --save-types: a comma-separated list of media types (`image/*` allowed). */
-function parseSaveTypeList(raw: string): string[] {
-  const types = raw.split(',').map((t) => t.trim().toLowerCase()).filter((t) => t !== '');
-  if (types.length === 0 || types.some((t) => !/^[a-z0-9!#$&^_.+-]+\/([a-z0-9!#$&^_.+-]+|\*)$/.test(t))) {
-    throw new UsageError('Expected media types such as text/html,application/pdf,image/*.');
-  }
-  return types;
-}
 
 function parseSizes(raw: string): number[] {
   const sizes = raw.split(',').map((part) => parse.positive(part));

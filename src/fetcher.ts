@@ -20,6 +20,7 @@ import {
   type BackoffPolicy,
 } from './retry.js';
 import { endObservers, openObservers, type ExchangeObserver, type ExchangeTap, type TappedTask } from './exchange.js';
+import { headerValue } from './http-headers.js';
 import { fromUrl, type Target } from './target.js';
 import { isStaleSocketError } from './keepalive.js';
 
@@ -377,14 +378,4 @@ export class UrlTask implements Expirable, TappedTask {
     if (pending === null) this.#attemptDone(failure);
     else void pending.then(() => this.#attemptDone(failure));
   }
-}
-
-/** Finds one header in undici's raw [name, value, name, value, ...] list; name is lower-case. */
-function headerValue(raw: Buffer[] | string[] | null, name: string): string | null {
-  if (raw === null) return null;
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    const key = raw[i]!;
-    if (key.length === name.length && key.toString().toLowerCase() === name) return raw[i + 1]!.toString();
-  }
-  return null;
 }

@@ -8,6 +8,7 @@ import { createBrotliDecompress, createGunzip, createInflate, type Gunzip } from
 import { extractCssUrls, isCssType, isHtmlType, LinkExtractor } from '../discover/extract.js';
 import { robotsSitemaps } from '../discover/robots-sitemaps.js';
 import { SitemapParser } from '../discover/sitemap.js';
+import { headerValue } from '../http-headers.js';
 import type { ExchangeEnd, ExchangeObserver, ExchangeRequest, ExchangeTap, TappedTask } from '../exchange.js';
 import type { FollowConfig } from './options.js';
 import type { Via, ViaKind } from './via.js';
@@ -68,12 +69,12 @@ class PageObserver implements ExchangeObserver {
 
   head(status: number, _statusText: string, rawHeaders: readonly Buffer[]): void {
     this.#status = status;
-    const contentType = header(rawHeaders, 'content-type');
+    const contentType = headerValue(rawHeaders, 'content-type');
     this.#task.setField('contentType', contentType === null ? 'null' : JSON.stringify(contentType));
     if (status < 200 || status >= 300) return;
     this.#consumer = this.#consumerFor(contentType);
     if (this.#consumer === null) return;
-    const encoding = header(rawHeaders, 'content-encoding')?.trim().toLowerCase() ?? 'identity';
+    const encoding = headerValue(rawHeaders, 'content-encoding')?.trim().toLowerCase() ?? 'identity';
     const decoder = decoderFor(encoding);
     if (decoder === undefined) {
       this.#consumer = null; // a coding we cannot read: no links, the page is still recorded
@@ -198,13 +199,4 @@ function decoderFor(encoding: string): Gunzip | null | undefined {
     default:
       return undefined;
   }
-}
-
-/** One header's value from undici's raw list (names compared case-insensitively). */
-function header(raw: readonly Buffer[], name: string): string | null {
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    const key = raw[i]!;
-    if (key.length === name.length && key.toString('latin1').toLowerCase() === name) return raw[i + 1]!.toString('latin1');
-  }
-  return null;
 }

@@ -14,6 +14,7 @@ import { join, resolve, sep } from 'node:path';
 import { pipeline, Transform, type TransformCallback, type Writable } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { UsageError } from '../errors.js';
+import { headerValue } from '../http-headers.js';
 import { SavePaths, type SaveEntry } from './save-path.js';
 
 export const PART_DIR = '.sweep-part';
@@ -40,27 +41,8 @@ export interface SaveFile {
   abort(): void;
 }
 
-/** Parses --save-types: `text/html,application/pdf,image/*`. */
-export function parseSaveTypes(list: string): string[] {
-  const types = list
-    .split(',')
-    .map((t) => t.trim().toLowerCase())
-    .filter((t) => t !== '');
-  for (const t of types) {
-    if (!/^[a-z0-9!#$&^_.+-]+\/(\*|[a-z0-9!#$&^_.+-]+)$/.test(t)) {
-      throw new UsageError(`--save-types: "${t}" is not a media type like text/html or image/*`);
-    }
-  }
-  if (types.length === 0) throw new UsageError('--save-types: give at least one media type');
-  return types;
-}
+export { parseSaveTypes } from './save-types.js';
 
-function header(raw: readonly Buffer[], name: string): string | null {
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    if (raw[i]!.length === name.length && raw[i]!.toString('latin1').toLowerCase() === name) return raw[i + 1]!.toString('latin1');
-  }
-  return null;
-}
 
 type Decoder = () => Transform;
 const DECODERS: Record<string, Decoder> = {
@@ -151,8 +133,8 @@ export class SaveDirWriter {
    * --save-types leaves out, a content-coding there is no decoder for, or not an http(s) URL.
    */
   begin(url: string, statusCode: number, rawHeaders: readonly Buffer[]): SaveFile | null {
-    if (!this.wants(statusCode, header(rawHeaders, 'content-type'))) return null;
-    const decoders = decodersFor(header(rawHeaders, 'content-encoding'));
+    if (!this.wants(statusCode, headerValue(rawHeaders, 'content-type'))) return null;
+    const decoders = decodersFor(headerValue(rawHeaders, 'content-encoding'));
     if (decoders === null) return null;
     const entry = this.#paths.claim(url);
     if (entry === null) return null;

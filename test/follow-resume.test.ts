@@ -2,35 +2,18 @@
 // command ends with exactly one final record per admitted URL in FILE, and every page within the
 // depth fetched; FILE.frontier beside it holds the admitted URLs.
 
-import { existsSync, readFileSync, statSync, watch } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { siteLinks } from '../src/site.js';
 import { startTestbed, type Testbed } from '../src/testbed.js';
-import { runCli, tempDir, tempList, type RunResult } from './helpers.js';
+import { runAndKill, runCli, tempDir, tempList } from './helpers.js';
 
 let tb: Testbed;
 beforeAll(async () => {
   tb = await startTestbed();
 });
 afterAll(() => tb.close());
-
-/** Runs the CLI and SIGKILLs it once `file` has grown to `bytes` (watched, not polled). */
-function runAndKill(args: string[], file: string, bytes: number): Promise<RunResult> {
-  return runCli(args, {
-    onSpawn(child) {
-      const check = (): void => {
-        if (existsSync(file) && statSync(file).size >= bytes) {
-          watcher.close();
-          child.kill('SIGKILL');
-        }
-      };
-      const watcher = watch(dirname(file), check);
-      child.once('exit', () => watcher.close());
-      check();
-    },
-  });
-}
 
 /** The hrefs reachable from the home page ('' is the home page itself, page 0's content). */
 function allPages(n: number): Set<string> {

@@ -1,9 +1,9 @@
 // Shared test plumbing: run the real CLI as a child process, collect its records.
 
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, statSync, watch, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import type { CrawlRecord } from '../src/record.js';
@@ -62,6 +62,23 @@ export function runCli(args: string[], opts: RunOptions = {}): Promise<RunResult
     if (opts.keepStdinOpen) child.stdin.on('error', () => {});
     else if (opts.stdin !== undefined) child.stdin.end(opts.stdin);
     else child.stdin.end();
+  });
+}
+
+/** Runs the CLI and sends `signal` once `file` has grown to `bytes` (watched, not polled). */
+export function runAndKill(args: string[], file: string, bytes: number, signal: NodeJS.Signals = 'SIGKILL'): Promise<RunResult> {
+  return runCli(args, {
+    onSpawn(child) {
+      const check = (): void => {
+        if (existsSync(file) && statSync(file).size >= bytes) {
+          watcher.close();
+          child.kill(signal);
+        }
+      };
+      const watcher = watch(dirname(file), check);
+      child.once('exit', () => watcher.close());
+      check();
+    },
   });
 }
 

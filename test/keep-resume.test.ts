@@ -2,11 +2,11 @@
 // resumed run cuts it off before appending, so the file reads cleanly with any WARC reader, and
 // every URL's final record points at a whole response record.
 
-import { existsSync, readFileSync, statSync, watch } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestbed, type Testbed } from '../src/testbed.js';
-import { runCli, tempDir, tempList, type RunResult } from './helpers.js';
+import { runAndKill, runCli, tempDir, tempList } from './helpers.js';
 import { checkDigests, readWarc } from './keep-warc-reader.js';
 
 let tb: Testbed;
@@ -14,22 +14,6 @@ beforeAll(async () => {
   tb = await startTestbed();
 });
 afterAll(() => tb.close());
-
-function runAndKill(args: string[], file: string, bytes: number): Promise<RunResult> {
-  return runCli(args, {
-    onSpawn(child) {
-      const check = (): void => {
-        if (existsSync(file) && statSync(file).size >= bytes) {
-          watcher.close();
-          child.kill('SIGKILL');
-        }
-      };
-      const watcher = watch(dirname(file), check);
-      child.once('exit', () => watcher.close());
-      check();
-    },
-  });
-}
 
 describe('--warc --resume', () => {
   it('after SIGKILLs, the WARC holds only whole records and every final record points at one', async () => {

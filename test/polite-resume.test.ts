@@ -1,12 +1,12 @@
 // --resume: a crawl killed at random points (SIGKILL, and SIGTERM), then resumed, ends with
 // exactly one final record per input line in the file.
 
-import { appendFileSync, existsSync, readFileSync, statSync, watch, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { appendFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CrawlRecord } from '../src/record.js';
 import { startTestbed, type Testbed } from '../src/testbed.js';
-import { runCli, tempDir, tempList, type RunResult } from './helpers.js';
+import { runAndKill, runCli, tempDir, tempList } from './helpers.js';
 
 let tb: Testbed;
 beforeAll(async () => {
@@ -15,23 +15,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await tb.close();
 });
-
-/** Runs the CLI and sends `signal` once `file` has grown to `bytes` (watched, not polled). */
-function runAndKill(args: string[], file: string, bytes: number, signal: NodeJS.Signals): Promise<RunResult> {
-  return runCli(args, {
-    onSpawn(child) {
-      const check = (): void => {
-        if (existsSync(file) && statSync(file).size >= bytes) {
-          watcher.close();
-          child.kill(signal);
-        }
-      };
-      const watcher = watch(dirname(file), check);
-      child.once('exit', () => watcher.close());
-      check();
-    },
-  });
-}
 
 function readRecords(file: string): CrawlRecord[] {
   const text = readFileSync(file, 'utf8');

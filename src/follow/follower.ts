@@ -48,7 +48,6 @@ export class Follower implements LinkAdmitter {
   onWork: () => void = () => {};
   #found = 0;
   #admitted = 0;
-  #outOfScope = 0;
   #overLimit = 0;
   /** Seeds read plus URLs admitted: --max-pages counts both. */
   #pages = 0;
@@ -124,16 +123,7 @@ export class Follower implements LinkAdmitter {
 
   #admitLinks(links: readonly string[], via: Via, parent: string, depth: number, kind: ViaKind): number {
     this.#found += links.length;
-    const accepted: string[] = [];
-    for (const link of links) {
-      const key = normalizeUrl(link);
-      if (key === null) continue;
-      if (kind === 'page' && !this.#scope.inScope(via.seed, new URL(key))) {
-        this.#outOfScope++;
-        continue;
-      }
-      accepted.push(key);
-    }
+    const accepted = this.#scope.admissible(links, via.seed, kind === 'page');
     const field = encodeParent(kind, parent, via.seed);
     const max = this.cfg.maxPages;
     let fresh = 0;
@@ -180,7 +170,7 @@ export class Follower implements LinkAdmitter {
       scope: this.cfg.scope.kind,
       found: this.#found,
       admitted: this.#admitted,
-      outOfScope: this.#outOfScope,
+      outOfScope: this.#scope.outOfScope,
       overLimit: this.#overLimit,
       redirectsStopped: this.#scope.redirectsStopped,
       pending: this.frontier.pending,

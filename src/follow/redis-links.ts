@@ -4,7 +4,6 @@
 // distributed/scripts.ts), where they are deduplicated against every URL the crawl admitted and
 // queued, in the same atomic step as the acknowledgement.
 
-import { normalizeUrl } from '../discover/normalize.js';
 import { compileRegex, type ScopeKind } from '../discover/scope-options.js';
 import type { TappedTask } from '../exchange.js';
 import type { HopPolicy } from '../fetcher.js';
@@ -57,7 +56,6 @@ export class RedisLinks implements LinkAdmitter {
   readonly hopPolicy: HopPolicy;
   found = 0;
   handedOver = 0;
-  outOfScope = 0;
 
   constructor(cfg: FollowConfig, robots: boolean) {
     this.cfg = cfg;
@@ -69,17 +67,9 @@ export class RedisLinks implements LinkAdmitter {
   admit(task: TappedTask, links: readonly string[], via: Via, parent: string, depth: number, kind: ViaKind): null {
     this.found += links.length;
     let blob = `${depth}\t${encodeParent(kind, parent, via.seed)}`;
-    let count = 0;
-    for (const link of links) {
-      const key = normalizeUrl(link);
-      if (key === null) continue;
-      if (!this.#scope.inScope(via.seed, new URL(key))) {
-        this.outOfScope++;
-        continue;
-      }
-      blob += `\t${key}`;
-      count++;
-    }
+    const keys = this.#scope.admissible(links, via.seed, kind === 'page');
+    const count = keys.length;
+    if (count > 0) blob += `\t${keys.join('\t')}`;
     this.handedOver += count;
     // The last exchange of the URL wins, as its record fields do.
     if (count > 0) this.#pending.set(task.job, blob);
@@ -93,6 +83,10 @@ export class RedisLinks implements LinkAdmitter {
     if (blob === undefined) return '';
     this.#pending.delete(job);
     return blob;
+  }
+
+  get outOfScope(): number {
+    return this.#scope.outOfScope;
   }
 
   get redirectsStopped(): number {

@@ -12,6 +12,8 @@ export class ScopeCache {
   readonly #scopes = new Map<string, (url: URL) => boolean>();
   /** Redirect hops of found URLs not followed: out of scope. */
   redirectsStopped = 0;
+  /** Found URLs left out: out of the seed's scope. */
+  outOfScope = 0;
 
   constructor(rules: ScopeRules) {
     this.#rules = rules;
@@ -25,6 +27,24 @@ export class ScopeCache {
       this.#scopes.set(seed, test);
     }
     return test(url);
+  }
+
+  /**
+   * The frontier keys of the links a page gave: normalized, http(s) only and, when `scoped`, in
+   * the scope of `seed` (sitemap files are followed wherever robots.txt points).
+   */
+  admissible(links: readonly string[], seed: string, scoped: boolean): string[] {
+    const keys: string[] = [];
+    for (const link of links) {
+      const key = normalizeUrl(link);
+      if (key === null) continue;
+      if (scoped && !this.inScope(seed, new URL(key))) {
+        this.outOfScope++;
+        continue;
+      }
+      keys.push(key);
+    }
+    return keys;
   }
 
   /** Scope on redirect hops of found URLs: a hop out of scope ends the URL at its 3xx. Seeds go where they go. */

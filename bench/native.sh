@@ -19,6 +19,8 @@
 #                    sweep --depth 1000 --scope prefix against wget2 -r -l inf --no-parent;
 #                    warc: the throughput list with --warc out.warc.gz and --warc out.warc against
 #                    the same crawl without, requests/s ratios)
+#                    Scenarios in bench/native/<name>.sh are loaded too: each defines
+#                    scenario_<name> (run it, set FIG[...]) and budget_<name> (print its rows).
 #   BARE=0           leave the bare undici loop out of the alternation
 #   BASELINE=path    another build's bin/sweep.js: also run it in the alternation (A B C ...) and
 #                    print sweep/baseline ratios; how hot-path changes are measured
@@ -80,12 +82,13 @@ cleanup() {
     kill "$CHILD" 2>/dev/null || true
     wait "$CHILD" 2>/dev/null || true
   fi
-  if [[ -f $TMP/nginx.pid ]]; then
-    local pid
-    pid=$(cat "$TMP/nginx.pid")
+  local pidfile pid
+  for pidfile in "$TMP"/nginx.pid "$TMP"/*/nginx.pid; do
+    [[ -f $pidfile ]] || continue
+    pid=$(cat "$pidfile")
     kill -QUIT "$pid" 2>/dev/null || true
     for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  fi
+  done
   if [[ -z ${KEEP_TMP:-} ]]; then rm -rf "$TMP"; else echo "bench:native: kept $TMP" >&2; fi
 }
 trap cleanup EXIT
@@ -94,16 +97,26 @@ trap 'exit 143' TERM
 
 # ---- nginx ---------------------------------------------------------------------------------------
 
-PORT=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
-mkdir -p "$TMP/logs"
-sed -e "s|@TMP@|$TMP|g" -e "s|@PORT@|$PORT|g" -e "s|@ECHO_MODULE@|$ECHO_MODULE|g" \
-  "$REPO/bench/nginx.conf" >"$TMP/nginx.conf"
-"$NGINX" -p "$TMP" -c "$TMP/nginx.conf" -e "$TMP/nginx-error.log"
+free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
+
+# start_nginx TEMPLATE DIR PORT [sed args...]: an nginx of this user's own with its prefix, pid
+# and logs under DIR (a scenario may start a second one, e.g. with TLS); cleanup() stops them all.
+start_nginx() {
+  local template=$1 dir=$2 port=$3
+  shift 3
+  mkdir -p "$dir/logs"
+  sed -e "s|@TMP@|$dir|g" -e "s|@PORT@|$port|g" -e "s|@ECHO_MODULE@|$ECHO_MODULE|g" "$@" "$template" >"$dir/nginx.conf"
+  "$NGINX" -p "$dir" -c "$dir/nginx.conf" -e "$dir/nginx-error.log"
+}
+
+PORT=$(free_port)
+start_nginx "$REPO/bench/nginx.conf" "$TMP" "$PORT"
 
 # One HTTP/1.0 request over bash's /dev/tcp: no curl needed. Prints the body.
+# STATUS_PORT: the nginx whose counter run() checks (a scenario with an nginx of its own sets it).
 http_get() {
   local reply
-  exec 3<>"/dev/tcp/127.0.0.1/$PORT" || return 1
+  exec 3<>"/dev/tcp/127.0.0.1/${STATUS_PORT:-$PORT}" || return 1
   printf 'GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' "$1" >&3
   reply=$(cat <&3)
   exec 3<&-
@@ -131,7 +144,9 @@ make_list() { # n path-prefix file
 run() {
   local tool=$1 n=$2 list=$3 conc=$4 before after t0 t1 rc=0 out=$TMP/records.ndjson
   local -a cmd
-  case $tool in
+  # A scenario file may define tool_<name> LIST CONC OUT, which sets the array TOOL_CMD.
+  if declare -F "tool_$tool" >/dev/null; then "tool_$tool" "$list" "$conc" "$out"; cmd=("${TOOL_CMD[@]}"); fi
+  ((${#cmd[@]} > 0)) || case $tool in
     sweep) cmd=(node "$SWEEP_BIN" -c "$conc" -q --no-progress -o "$out" "$list") ;;
     warcgz) rm -f "$TMP"/w.warc.gz; cmd=(node "$SWEEP_BIN" -c "$conc" -q --no-progress -o "$out" --warc "$TMP/w.warc.gz" "$list") ;;
     warc) rm -f "$TMP"/w.warc; cmd=(node "$SWEEP_BIN" -c "$conc" -q --no-progress -o "$out" --warc "$TMP/w.warc" "$list") ;;
@@ -153,7 +168,7 @@ run() {
   local got=$((after - before - 1))
   if ((rc != 0)); then echo "bench:native: $tool exited $rc" >&2; FAILED=1; fi
   if ((got != n)); then echo "bench:native: $tool: nginx served $got requests, expected $n" >&2; FAILED=1; fi
-  if [[ $tool == sweep || $tool == baseline || $tool == warc* ]]; then
+  if [[ $tool == sweep* || $tool == baseline* || $tool == warc* ]]; then
     local lines ok
     lines=$(wc -l <"$out")
     ok=$(grep -c '"ok":true' "$out" || true)
@@ -238,6 +253,9 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
 FAILED=0
 declare -A FIG
 
+# Scenarios kept in files of their own (bench/native/<name>.sh).
+for f in "$REPO"/bench/native/*.sh; do [[ -e $f ]] && source "$f"; done
+
 for s in $SCENARIOS; do
   case $s in
     throughput)
@@ -249,7 +267,10 @@ for s in $SCENARIOS; do
       FIG[sweep_rps]=$(med sweep rps) FIG[wget2_rps]=$(med wget2 rps)
       FIG[cpu_us]=$(med sweep us_per_req) FIG[wget2_cpu_us]=$(med wget2 us_per_req)
       FIG[rss_small]=$(med sweep rss_mb)
-      if [[ $BARE == 1 ]]; then FIG[bare_rps_ratio]=$(ratio "$(med bare rps)" "$(med wget2 rps)") FIG[bare_cpu_us]=$(med bare us_per_req); fi
+      if [[ $BARE == 1 ]]; then
+        FIG[bare_rps_ratio]=$(ratio "$(med bare rps)" "$(med wget2 rps)") FIG[bare_cpu_us]=$(med bare us_per_req)
+        FIG[sweep_bare_rps]=$(ratio "$(med sweep rps)" "$(med bare rps)") FIG[bare_rps]=$(med bare rps)
+      fi
       rm -f "$TMP/list-small.txt"
       ;;
     memory)
@@ -266,7 +287,7 @@ for s in $SCENARIOS; do
       make_list "$N_DELAY" /d/ "$TMP/list-delay.txt"
       scenario delay "$N_DELAY" "$TMP/list-delay.txt" "$C_DELAY" $(peers)
       FIG[delay_wall]=$(med sweep wall) FIG[wget2_delay_wall]=$(med wget2 wall)
-      if [[ $BARE == 1 ]]; then FIG[bare_delay_wall]=$(med bare wall); fi
+      if [[ $BARE == 1 ]]; then FIG[bare_delay_wall]=$(med bare wall) FIG[sweep_bare_delay]=$(ratio "$(med bare wall)" "$(med sweep wall)"); fi
       ;;
     startup)
       echo
@@ -329,14 +350,17 @@ for s in $SCENARIOS; do
       echo "median pages/s: sweep ${FIG[crawl_sweep]}, wget2 ${FIG[crawl_wget2]}; ratio ${FIG[crawl_ratio]}; ${FIG[crawl_same]}"
       rm -rf "$TMP/www" "$TMP/wget2-site"
       ;;
-    *) echo "bench:native: unknown scenario '$s'" >&2; exit 2 ;;
+    *)
+      if ! declare -F "scenario_$s" >/dev/null; then echo "bench:native: unknown scenario '$s'" >&2; exit 2; fi
+      "scenario_$s"
+      ;;
   esac
 done
 
 # ---- the budget ----------------------------------------------------------------------------------
 
 echo
-echo "== budget (issue #4), load now $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "== budget (issues #4, #13, #14, #15), load now $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-52s %-10s %-12s %-6s %s\n' figure bound measured ok reference
 row() { # label bound-text measured op limit reference
   local verdict
@@ -354,16 +378,21 @@ row "sweep/wget2 requests/s, $N_SMALL URLs, $CONC in flight" ">= 0.80" "${FIG[rp
   "$(printf 'sweep %.0f/s, wget2 %.0f/s%s' "${FIG[sweep_rps]:-0}" "${FIG[wget2_rps]:-0}" "${FIG[bare_rps_ratio]:+; bare undici loop/wget2 ${FIG[bare_rps_ratio]}}")" '%.3f'
 row "CPU per request, sweep (user+sys)" "<= 60 us" "${FIG[cpu_us]:-}" "<=" 60 \
   "$(printf 'wget2 %.1f us%s' "${FIG[wget2_cpu_us]:-0}" "${FIG[bare_cpu_us]:+, bare undici loop ${FIG[bare_cpu_us]} us}")" '%.1f us'
+row "sweep/bare undici loop requests/s, same scenario" ">= 0.95" "${FIG[sweep_bare_rps]:-}" ">=" 0.95 \
+  "$(printf 'sweep %.0f/s, bare loop %.0f/s' "${FIG[sweep_rps]:-0}" "${FIG[bare_rps]:-0}")" '%.3f'
 row "peak RSS, $N_LARGE vs $N_SMALL URLs" "<= 1.15x" "$rss_ratio" "<=" 1.15 \
   "$(printf '%.1f MB vs %.1f MB' "${FIG[rss_large]:-0}" "${FIG[rss_small]:-0}")" '%.3fx'
 row "peak RSS, $N_LARGE URLs" "<= 160 MB" "${FIG[rss_large]:-}" "<=" 160 "" '%.1f MB'
 row "$N_DELAY URLs x 100 ms at -c $C_DELAY, wall" "<= 1.25 s" "${FIG[delay_wall]:-}" "<=" 1.25 \
   "$(printf 'wget2 %.3f s%s, ideal 1.0 s' "${FIG[wget2_delay_wall]:-0}" "${FIG[bare_delay_wall]:+, bare undici loop ${FIG[bare_delay_wall]} s}")" '%.3f s'
+row "bare loop wall / sweep wall, delay scenario" ">= 0.95" "${FIG[sweep_bare_delay]:-}" ">=" 0.95 \
+  "$(printf 'sweep %.3f s, bare loop %.3f s' "${FIG[delay_wall]:-0}" "${FIG[bare_delay_wall]:-0}")" '%.3f'
 row "sweep --version, wall" "<= 120 ms" "${FIG[version_ms]:-}" "<=" 120 \
   "$(printf 'node -e 0 %.1f ms' "${FIG[node_ms]:-0}")" '%.1f ms'
 row "recursive crawl, sweep/wget2 pages/s" ">= 0.50" "${FIG[crawl_ratio]:-}" ">=" 0.50 \
   "$(printf 'sweep %.0f/s, wget2 %.0f/s, %s' "${FIG[crawl_sweep]:-0}" "${FIG[crawl_wget2]:-0}" "${FIG[crawl_same]:-}")" '%.3f'
 row "--warc out.warc.gz / plain crawl, requests/s" ">= 0.75" "${FIG[warcgz_ratio]:-}" ">=" 0.75 \
   "${FIG[warc_ratio]:+--warc out.warc / plain ${FIG[warc_ratio]}}" '%.3f'
+for s in $SCENARIOS; do if declare -F "budget_$s" >/dev/null; then "budget_$s"; fi; done
 if ((FAILED)); then echo "bench:native: some bound missed or some run misbehaved (see above)"; exit 1; fi
 echo "bench:native: every bound met"

@@ -125,6 +125,7 @@ async function warcioRecords(path: string): Promise<{ type: string; uri: string 
 
 const MODES = [
   { ext: '.warc.gz', worker: true },
+  { ext: '.warc', worker: true },
   { ext: '.warc', worker: false },
   { ext: '.warc.gz', worker: false },
 ] as const;
@@ -279,6 +280,33 @@ function feed(warc: WarcWriter, url: string, head: string[], body: Buffer[], tru
   for (const chunk of body) ex.data(chunk);
   return ex.end({ truncated });
 }
+
+describe.each(MODES)('WarcWriter bursts ($ext, worker: $worker)', ({ ext, worker }) => {
+  // Batches travel in reused shared-memory slots (batch-slots.ts) and plain records go through a
+  // staging buffer: a burst of many small exchanges, some over a slot's 256 KiB and one over the
+  // 1 MiB staging buffer, all ending at once, must come back whole, each at its own location.
+  it('writes a burst of mixed sizes whole, each record where its location says', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sweep-warc-burst-'));
+    const path = join(dir, `burst${ext}`);
+    const warc = await WarcWriter.open({ path, worker, memoryLimit: 2 * 1024 * 1024 });
+    const sizes = Array.from({ length: 700 }, (_, i) => (i === 350 ? 1_500_000 : i % 97 === 0 ? 300_000 : 200 + ((i * 7919) % 3000)));
+    const bodies = sizes.map((n, i) => Buffer.alloc(n, 33 + (i % 90)));
+    const locs = await Promise.all(bodies.map((b, i) => feed(warc, `http://h/b${i}`, ['Content-Length', String(b.length)], [b])));
+    await warc.close();
+    const file = readFileSync(path);
+    const records = readWarc(file, ext.endsWith('.gz'));
+    for (const r of records) checkDigests(r);
+    const byOffset = new Map(records.map((r) => [r.offset, r]));
+    locs.forEach((loc, i) => {
+      const r = byOffset.get(loc!.offset)!;
+      expect(r.headers.get('warc-target-uri')).toBe(`http://h/b${i}`);
+      expect(r.length).toBe(loc!.length);
+      expect(splitHttp(r.block).payload.equals(bodies[i]!)).toBe(true);
+      expect(loc!.payloadSha256Hex).toBe(createHash('sha256').update(bodies[i]!).digest('hex'));
+    });
+    expect(records.length).toBe(1 + 2 * bodies.length);
+  });
+});
 
 describe('WarcWriter edges', () => {
   it('spools a payload past memoryLimit to a temp file beside the WARC, then removes it', async () => {

@@ -45,9 +45,18 @@ export function warcDigest(algo: DigestAlgo, digest: Uint8Array): string {
   return `${algo}:${base32(digest)}`;
 }
 
-/** The digest of one buffer (one call into OpenSSL, no Hash object). */
+/**
+ * The digest of one buffer (one call into OpenSSL, no Hash object). Asked for as hex: on Node 20
+ * crypto.hash's 'buffer' output cost 1.7-3.2 us a call against 0.85 us for hex (500-byte input),
+ * and decoding 64 hex digits is cheaper than the difference.
+ */
 export function digestBytes(algo: DigestAlgo, data: Uint8Array): Buffer {
-  return hash(algo, data, 'buffer') as unknown as Buffer;
+  return Buffer.from(hash(algo, data, 'hex'), 'hex');
+}
+
+/** The hex digest of one buffer. */
+export function digestHex(algo: DigestAlgo, data: Uint8Array): string {
+  return hash(algo, data, 'hex');
 }
 
 /** The WARC form of the digest of `parts` hashed in order. */

@@ -1,10 +1,13 @@
-// Gathers finished exchanges into batches for the file sink: one buffer and one message per
-// batch (per event-loop turn, or per 256 KiB), not per record. Exchanges keep their completion
-// order; each one's result comes back to its `done` callback in that order.
+// Gathers finished exchanges into batches for the file sink: one shared-memory slot and one small
+// message per batch (per event-loop turn, or per 256 KiB), not per record (batch-slots.ts says
+// why). Exchanges keep their completion order; each one's result comes back to its `done`
+// callback in that order.
 
-import { LOC_STRIDE, type ExchangeBatch, type WrittenBatch } from './warc-sink.js';
-import type { SinkClient } from './sink-client.js';
+import { ensureMeta, SlotPool, type Slot } from './batch-slots.js';
+import { LOC_STRIDE, META_STRIDE, type WrittenBatch } from './warc-sink.js';
+import type { SinkClient, SlotBatch } from './sink-client.js';
 import type { SpooledPayload } from './spool.js';
+import { putLatin1 } from './latin1-write.js';
 
 export interface ExchangeParts {
   /** `uri \n ip \n date \n truncated`: no part may contain a newline (see ExchangeBatch). */
@@ -25,23 +28,22 @@ export interface ExchangeParts {
 export type ExchangeDone = (fileIndex: number, offset: number, length: number, payloadDigest: string, sha256: string) => void;
 
 const BATCH_BYTES = 256 * 1024;
+const IN_FLIGHT = Number(process.env.SWEEP_WARC_INFLIGHT ?? 1);
 
-// Buffer#latin1Write is what buf.write(s, at, 'latin1') ends in, without the argument checks
-// (measurable at ~10 calls per exchange); it has been on Buffer since Node 0.x.
-type Latin1Writer = { latin1Write(text: string, offset: number): number };
-const put = (buf: Buffer, text: string, at: number): number => (buf as unknown as Latin1Writer).latin1Write(text, at);
 
 interface Sent {
   dones: ExchangeDone[];
   bytes: number;
+  slot: Slot;
 }
 
 export class RecordQueue {
   readonly #client: SinkClient;
   readonly #onBytes: (delta: number) => void;
-  #buf = Buffer.allocUnsafeSlow(BATCH_BYTES);
+  readonly #pool = new SlotPool();
+  #slot: Slot | null = null;
   #used = 0;
-  #meta: number[] = [];
+  #count = 0;
   #spools: SpooledPayload[] = [];
   #dones: ExchangeDone[] = [];
   #scheduled = false;
@@ -58,47 +60,59 @@ export class RecordQueue {
     const reqLength = p.reqHead.length + (p.reqBody?.length ?? 0);
     const resLength = p.resHeadLength + (p.spool ? 0 : p.payloadBytes);
     const need = p.fields.length + reqLength + resLength;
-    if (this.#used + need > this.#buf.length) {
-      this.flush();
-      if (need > this.#buf.length) this.#buf = Buffer.allocUnsafeSlow(need);
-    }
-    const buf = this.#buf;
+    if (this.#slot !== null && this.#used + need > this.#slot.bytes.length) this.flush();
+    const slot = (this.#slot ??= this.#pool.take(need));
+    ensureMeta(slot, this.#count + 1);
+    const buf = slot.bytes;
     const fieldsStart = this.#used;
-    let at = fieldsStart + put(buf, p.fields, fieldsStart);
+    let at = fieldsStart + putLatin1(buf, p.fields, fieldsStart);
     const reqStart = at;
-    at += put(buf, p.reqHead, at);
+    at += putLatin1(buf, p.reqHead, at);
     if (p.reqBody) at += p.reqBody.copy(buf, at);
     const resStart = at;
-    for (const part of p.resHead) at += typeof part === 'string' ? put(buf, part, at) : part.copy(buf, at);
+    for (const part of p.resHead) at += typeof part === 'string' ? putLatin1(buf, part, at) : part.copy(buf, at);
     if (!p.spool) for (const chunk of p.payload) at += chunk.copy(buf, at);
     this.#used = at;
     const spoolIndex = p.spool ? this.#spools.push(p.spool) - 1 : -1;
-    this.#meta.push(fieldsStart, p.fields.length, reqStart, reqLength, p.reqHead.length, resStart, resLength, p.resHeadLength, spoolIndex);
+    const meta = slot.metaView;
+    const m = this.#count++ * META_STRIDE;
+    meta[m] = fieldsStart;
+    meta[m + 1] = p.fields.length;
+    meta[m + 2] = reqStart;
+    meta[m + 3] = reqLength;
+    meta[m + 4] = p.reqHead.length;
+    meta[m + 5] = resStart;
+    meta[m + 6] = resLength;
+    meta[m + 7] = p.resHeadLength;
+    meta[m + 8] = spoolIndex;
     this.#dones.push(done);
     this.#onBytes(need);
     if (this.#used >= BATCH_BYTES) this.flush();
-    else if (!this.#scheduled) {
-      this.#scheduled = true;
-      setImmediate(() => {
-        this.#scheduled = false;
-        this.flush();
-      });
-    }
+    else this.#schedule();
+  }
+
+  // At most IN_FLIGHT batches wait at the writer; what finishes meanwhile gathers into the next
+  // one, sent when a batch comes back. So batches grow with the writer's latency instead of being
+  // one message per event-loop turn (2-3 exchanges each at 20,000 requests/s), and the writer
+  // still always has the next batch ready.
+  #schedule(): void {
+    if (this.#scheduled || this.#count === 0 || this.#sent.length >= IN_FLIGHT) return;
+    this.#scheduled = true;
+    setImmediate(() => {
+      this.#scheduled = false;
+      if (this.#sent.length < IN_FLIGHT) this.flush();
+    });
   }
 
   /** Sends what is gathered now. */
   flush(): void {
-    if (this.#dones.length === 0) return;
-    const batch: ExchangeBatch = {
-      bytes: this.#buf.subarray(0, this.#used),
-      meta: Float64Array.from(this.#meta),
-      spools: this.#spools,
-    };
-    this.#sent.push({ dones: this.#dones, bytes: this.#used });
-    // The batch's buffer moves to the worker thread (transferred, not copied): start a new one.
-    this.#buf = Buffer.allocUnsafeSlow(BATCH_BYTES);
+    if (this.#count === 0 || this.#slot === null) return;
+    const batch: SlotBatch = { slot: this.#slot, used: this.#used, count: this.#count, spools: this.#spools };
+    this.#sent.push({ dones: this.#dones, bytes: this.#used, slot: this.#slot });
+    // The slot is the writer's until it reports the batch written; the next exchange takes another.
+    this.#slot = null;
     this.#used = 0;
-    this.#meta = [];
+    this.#count = 0;
     this.#spools = [];
     this.#dones = [];
     this.#client.send(batch);
@@ -117,9 +131,10 @@ export class RecordQueue {
     const bytes = this.#sent.reduce((n, s) => n + s.bytes, 0) + this.#used;
     this.#sent.length = 0;
     this.#dones = [];
-    this.#meta = [];
+    this.#count = 0;
     this.#spools = [];
     this.#used = 0;
+    this.#slot = null;
     const idle = this.#idle;
     this.#idle = null;
     idle?.();
@@ -135,6 +150,8 @@ export class RecordQueue {
       const at = i * LOC_STRIDE;
       sent.dones[i]!(locs[at]!, locs[at + 1]!, locs[at + 2]!, w.digests[i]!, w.sha256[i]!);
     }
+    this.#pool.give(sent.slot);
+    this.#schedule();
     if (this.#sent.length === 0 && this.#dones.length === 0 && this.#idle) {
       const idle = this.#idle;
       this.#idle = null;

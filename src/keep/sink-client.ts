@@ -5,12 +5,25 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { WarcSink, type ExchangeBatch, type SinkSettings, type WrittenBatch } from './warc-sink.js';
+import type { Slot } from './batch-slots.js';
+import { LOC_STRIDE, META_STRIDE, WarcSink, type ExchangeBatch, type SinkSettings, type WrittenBatch } from './warc-sink.js';
 import type { FromWorker, ToWorker } from './warc-worker.js';
+
+/** `count` exchanges in the first `used` bytes of a slot (batch-slots.ts). */
+export interface SlotBatch {
+  slot: Slot;
+  used: number;
+  count: number;
+  spools: ExchangeBatch['spools'];
+}
+
+export function exchangeBatch(b: SlotBatch): ExchangeBatch {
+  return { bytes: b.slot.bytes.subarray(0, b.used), meta: b.slot.metaView.subarray(0, b.count * META_STRIDE), spools: b.spools };
+}
 
 export interface SinkClient {
   /** Sends a batch; its locations come back through onWritten, batches in order. */
-  send(batch: ExchangeBatch): void;
+  send(batch: SlotBatch): void;
   close(): Promise<void>;
   onWritten: (written: WrittenBatch) => void;
   onError: (err: Error) => void;
@@ -26,11 +39,11 @@ export class InlineSink implements SinkClient {
     this.#sink = new WarcSink(settings);
   }
 
-  send(batch: ExchangeBatch): void {
+  send(batch: SlotBatch): void {
     if (this.#failed) return;
     let written: WrittenBatch;
     try {
-      written = this.#sink.writeBatch(batch);
+      written = this.#sink.writeBatch(exchangeBatch(batch));
     } catch (err) {
       this.#failed = true;
       this.onError(err as Error);
@@ -66,6 +79,8 @@ export class WorkerSink implements SinkClient {
   #closed: (() => void) | null = null;
   #ending = false;
   #failed = false;
+  /** Batches sent and not yet reported written, in order. */
+  readonly #inFlight: SlotBatch[] = [];
 
   /** Resolves once the worker has opened the first file and written its warcinfo record. */
   static start(settings: SinkSettings): Promise<WorkerSink> {
@@ -96,7 +111,7 @@ export class WorkerSink implements SinkClient {
           started(null);
           break;
         case 'written':
-          this.onWritten(m.written);
+          this.#written(m);
           break;
         case 'closed':
           this.#closed?.();
@@ -112,10 +127,28 @@ export class WorkerSink implements SinkClient {
     });
   }
 
-  send(batch: ExchangeBatch): void {
+  send(batch: SlotBatch): void {
     if (this.#failed) return;
-    const m: ToWorker = { type: 'batch', batch };
-    this.#worker.postMessage(m, [batch.bytes.buffer as ArrayBuffer, batch.meta.buffer as ArrayBuffer]);
+    const slot = batch.slot;
+    const m: ToWorker = { type: 'batch', slot: slot.id, used: batch.used, count: batch.count, spools: batch.spools, once: slot.once };
+    if (slot.fresh) {
+      m.data = slot.data;
+      m.meta = slot.meta;
+      slot.fresh = false;
+    }
+    this.#inFlight.push(batch);
+    this.#worker.postMessage(m);
+  }
+
+  #written(m: Extract<FromWorker, { type: 'written' }>): void {
+    const batch = this.#inFlight.shift();
+    if (!batch) return;
+    const n = batch.count;
+    // The writer put each response's location into the slot's meta area (batch-slots.ts).
+    const locs = batch.slot.metaView.subarray(0, n * LOC_STRIDE);
+    const sha256 = new Array<string>(n);
+    for (let i = 0; i < n; i++) sha256[i] = m.sha256.slice(i * 64, i * 64 + 64);
+    this.onWritten({ locs, digests: m.digests.split('\n'), sha256 });
   }
 
   close(): Promise<void> {

@@ -32,6 +32,8 @@ export interface RecordFields {
   blockDigest?: string | null;
   payloadDigest?: string | null;
   truncated?: string | null;
+  /** The id of the file's warcinfo record, when known; else a placeholder to patch (see above). */
+  warcinfoId?: string | null;
 }
 
 export interface FormattedHeader {
@@ -67,7 +69,7 @@ export function formatHeader(f: RecordFields): FormattedHeader {
   if (f.type !== 'warcinfo') {
     text += 'WARC-Warcinfo-ID: <urn:uuid:';
     warcinfoIdAt = text.length;
-    text += `${PLACEHOLDER_ID}>\r\n`;
+    text += `${f.warcinfoId ?? PLACEHOLDER_ID}>\r\n`;
   }
   text += `WARC-Date: ${f.date}\r\n`;
   if (f.filename) text += `WARC-Filename: ${headerSafeValue(f.filename)}\r\n`;

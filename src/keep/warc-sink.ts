@@ -10,10 +10,11 @@
 import { createHash, type Hash } from 'node:crypto';
 import { closeSync, fstatSync, fsyncSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import { basename } from 'node:path';
-import { digestBytes, digestOf, warcDigest, type DigestAlgo } from './digest.js';
+import { digestBytes, digestHex, digestOf, warcDigest, type DigestAlgo } from './digest.js';
 import { MemberCompressor } from './gzip-member.js';
 import { rotatedPath, type WarcName } from './warc-names.js';
-import { formatHeader, newRecordId, patchWarcinfoId, RECORD_END, warcFields } from './warc-record.js';
+import { formatHeader, newRecordId, RECORD_END, warcFields } from './warc-record.js';
+import { putLatin1 } from './latin1-write.js';
 
 export interface SinkSettings {
   name: WarcName;
@@ -58,6 +59,8 @@ export interface WrittenBatch {
 export const LOC_STRIDE = 3;
 
 const FLUSH_BYTES = 1 << 20;
+const STAGE_BYTES = 1 << 20;
+
 const READ_CHUNK = 1 << 20;
 const END = Buffer.from(RECORD_END, 'latin1');
 const REQUEST_TYPE = 'application/http;msgtype=request';
@@ -76,6 +79,10 @@ export class WarcSink {
   #broken = false;
   #pending: Buffer[] = [];
   #pendingBytes = 0;
+  /** Plain records are written into this buffer, which goes to the file as it is (see #record). */
+  readonly #stage = Buffer.allocUnsafeSlow(STAGE_BYTES);
+  #staged = 0;
+  #scratch = Buffer.allocUnsafeSlow(64 * 1024);
 
   constructor(settings: SinkSettings) {
     this.#s = settings;
@@ -115,6 +122,7 @@ export class WarcSink {
       const reqHeader = formatHeader({
         type: 'request',
         id: reqId,
+        warcinfoId: this.#warcinfoId,
         date,
         targetUri: uri,
         ip,
@@ -124,7 +132,7 @@ export class WarcSink {
         blockDigest: warcDigest(algo, digestBytes(algo, req)),
         payloadDigest: reqBody.length === 0 ? this.#emptyDigest : warcDigest(algo, digestBytes(algo, reqBody)),
       });
-      this.#record(reqHeader.text, reqHeader.warcinfoIdAt, req);
+      this.#record(reqHeader.text, req);
 
       let block: Buffer;
       let payload: Buffer;
@@ -134,15 +142,18 @@ export class WarcSink {
         payload = h.payload;
         out.sha256[i] = h.sha256;
       } else {
+        const payloadBytes = res.subarray(resHeadLength);
+        const payloadHex = digestHex(algo, payloadBytes);
         block = digestBytes(algo, res);
-        payload = digestBytes(algo, res.subarray(resHeadLength));
-        out.sha256[i] = (algo === 'sha256' ? payload : digestBytes('sha256', res.subarray(resHeadLength))).toString('hex');
+        payload = Buffer.from(payloadHex, 'hex');
+        out.sha256[i] = algo === 'sha256' ? payloadHex : digestHex('sha256', payloadBytes);
       }
       const payloadDigest = warcDigest(algo, payload);
       out.digests[i] = payloadDigest;
       const resHeader = formatHeader({
         type: 'response',
         id: resId,
+        warcinfoId: this.#warcinfoId,
         date,
         targetUri: uri,
         ip,
@@ -154,8 +165,8 @@ export class WarcSink {
         truncated,
       });
       const offset = this.#size;
-      if (spool) this.#spooledRecord(resHeader.text, resHeader.warcinfoIdAt, res, spool);
-      else this.#record(resHeader.text, resHeader.warcinfoIdAt, res);
+      if (spool) this.#spooledRecord(resHeader.text, res, spool);
+      else this.#record(resHeader.text, res);
       out.locs[i * LOC_STRIDE] = this.#index;
       out.locs[i * LOC_STRIDE + 1] = offset;
       out.locs[i * LOC_STRIDE + 2] = this.#size - offset;
@@ -203,7 +214,7 @@ export class WarcSink {
         contentLength: block.length,
         blockDigest: digestOf(this.#s.digest, block),
       });
-      this.#record(header.text, -1, block, 'utf8');
+      this.#record(header.text, block, 'utf8');
       this.#flush(); // a file that refuses writes says so now
     } catch (err) {
       closeSync(this.#fd);
@@ -220,13 +231,29 @@ export class WarcSink {
   }
 
   /** One record: its WARC header text, then `block`, then CRLF CRLF. */
-  #record(header: string, warcinfoIdAt: number, block: Buffer, encoding: BufferEncoding = 'latin1'): void {
-    const head = Buffer.from(header, encoding);
-    patchWarcinfoId(head, warcinfoIdAt, this.#warcinfoId);
+  #record(header: string, block: Buffer, encoding: BufferEncoding = 'latin1'): void {
+    if (encoding !== 'latin1') header = Buffer.from(header, encoding).toString('latin1');
+    const length = header.length + block.length + END.length;
     if (this.#gz) {
-      this.#push(this.#gz.member(Buffer.concat([head, block, END], head.length + block.length + END.length)));
+      // Assembled in a reused scratch buffer: the compressor reads it before the next record.
+      if (this.#scratch.length < length) this.#scratch = Buffer.allocUnsafeSlow(Math.max(length, this.#scratch.length * 2));
+      const scratch = this.#scratch;
+      let at = putLatin1(scratch, header, 0);
+      at += block.copy(scratch, at);
+      at += END.copy(scratch, at);
+      this.#push(this.#gz.member(scratch.subarray(0, at)));
+    } else if (length <= STAGE_BYTES) {
+      // Straight into the staging buffer that goes to the file: no per-record Buffers.
+      if (this.#staged + length > STAGE_BYTES) this.#flush();
+      const stage = this.#stage;
+      let at = this.#staged;
+      at += putLatin1(stage, header, at);
+      at += block.copy(stage, at);
+      at += END.copy(stage, at);
+      this.#staged = at;
+      this.#size += length;
     } else {
-      this.#push(head);
+      this.#push(Buffer.from(header, 'latin1'));
       this.#push(Buffer.from(block));
       this.#push(END);
     }
@@ -247,7 +274,7 @@ export class WarcSink {
     return { block: block.digest(), payload: payloadBytes, sha256: (sha256 ? sha256.digest() : payloadBytes).toString('hex') };
   }
 
-  #spooledRecord(header: string, warcinfoIdAt: number, head: Buffer, spool: { path: string; length: number }): void {
+  #spooledRecord(header: string, head: Buffer, spool: { path: string; length: number }): void {
     try {
       const gz = this.#gz;
       const take = (piece: Buffer): void => {
@@ -255,9 +282,7 @@ export class WarcSink {
         const compressed = gz.write(piece);
         if (compressed) this.#push(compressed);
       };
-      const warcHead = Buffer.from(header, 'latin1');
-      patchWarcinfoId(warcHead, warcinfoIdAt, this.#warcinfoId);
-      take(warcHead);
+      take(Buffer.from(header, 'latin1'));
       take(head);
       this.#readSpool(spool, take);
       take(END);
@@ -283,11 +308,20 @@ export class WarcSink {
     }
   }
 
+  /** Queues an output buffer (compressed members, large records), after what is staged. */
   #push(buf: Buffer): void {
+    if (this.#staged > 0) this.#unstage();
     this.#pending.push(buf);
     this.#pendingBytes += buf.length;
     this.#size += buf.length;
     if (this.#pendingBytes >= FLUSH_BYTES) this.#flush();
+  }
+
+  /** Moves the staged bytes into the pending list (a copy: the staging buffer is reused). */
+  #unstage(): void {
+    this.#pending.push(Buffer.from(this.#stage.subarray(0, this.#staged)));
+    this.#pendingBytes += this.#staged;
+    this.#staged = 0;
   }
 
   #flush(): void {
@@ -295,8 +329,15 @@ export class WarcSink {
   }
 
   #flushTo(fd: number): void {
-    if (this.#pendingBytes === 0) return;
-    const data = this.#pending.length === 1 ? this.#pending[0]! : Buffer.concat(this.#pending, this.#pendingBytes);
+    if (this.#pendingBytes === 0 && this.#staged === 0) return;
+    let data: Buffer;
+    if (this.#pendingBytes === 0) {
+      data = this.#stage.subarray(0, this.#staged);
+      this.#staged = 0;
+    } else {
+      if (this.#staged > 0) this.#unstage();
+      data = this.#pending.length === 1 ? this.#pending[0]! : Buffer.concat(this.#pending, this.#pendingBytes);
+    }
     this.#pending = [];
     this.#pendingBytes = 0;
     let written = 0;

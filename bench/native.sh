@@ -143,7 +143,7 @@ make_list() { # n path-prefix file
 # and checks the work was done: nginx served N requests; sweep wrote N ok records.
 run() {
   local tool=$1 n=$2 list=$3 conc=$4 before after t0 t1 rc=0 out=$TMP/records.ndjson
-  local -a cmd
+  local -a cmd=()
   # A scenario file may define tool_<name> LIST CONC OUT, which sets the array TOOL_CMD.
   if declare -F "tool_$tool" >/dev/null; then "tool_$tool" "$list" "$conc" "$out"; cmd=("${TOOL_CMD[@]}"); fi
   ((${#cmd[@]} > 0)) || case $tool in
@@ -182,7 +182,7 @@ run() {
 # the sorted list of pages it got (200s) to $TMP/pages-TOOL.
 crawl_run() {
   local tool=$1 t0 t1 rc=0 out=$TMP/crawl.ndjson dir=$TMP/wget2-site pages
-  local -a cmd
+  local -a cmd=()
   case $tool in
     sweep) cmd=(node "$SWEEP_BIN" -c "$CONC" -q --no-progress --depth 1000 --scope prefix -o "$out" "$TMP/seed.txt") ;;
     baseline) return ;; # 0.1 has no --depth

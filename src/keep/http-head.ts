@@ -37,12 +37,25 @@ export function requestHead(
   headers: readonly (readonly [string, string])[],
   keepSecrets: boolean,
 ): string {
-  let head = `${method} ${requestTarget(url)} HTTP/1.1\r\n`;
+  return `${method} ${requestTarget(url)} HTTP/1.1\r\n${headerLines(headers, keepSecrets)}\r\n`;
+}
+
+// The crawl passes the same header list object for every request to a host (warc-tap.ts keeps
+// them): its lines are formatted once per list, not per exchange.
+const linesOf = [new WeakMap<object, string>(), new WeakMap<object, string>()];
+
+/** `name: value\r\n` per header, secrets redacted unless kept. */
+function headerLines(headers: readonly (readonly [string, string])[], keepSecrets: boolean): string {
+  const memo = linesOf[keepSecrets ? 1 : 0]!;
+  let lines = memo.get(headers);
+  if (lines !== undefined) return lines;
+  lines = '';
   for (const [name, value] of headers) {
     const secret = !keepSecrets && SECRET_HEADERS.has(name.toLowerCase());
-    head += `${name}: ${secret ? REDACTED : value}\r\n`;
+    lines += `${name}: ${secret ? REDACTED : value}\r\n`;
   }
-  return head + '\r\n';
+  memo.set(headers, lines);
+  return lines;
 }
 
 /** A received head, kept as undici's Buffers, and what decides its Content-Length at the end. */

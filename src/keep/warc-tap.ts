@@ -14,9 +14,14 @@ export interface KeepConfig {
   readonly cdx: string | null;
 }
 
+/** Origins whose header lists are kept at once (a many-origin crawl starts over past this). */
+const MAX_LISTS = 4096;
+
 export class WarcTap implements ExchangeTap {
   readonly #writer: WarcWriter;
   readonly #cdx: CdxjWriter | null;
+  #listsFor: Readonly<Record<string, string>> | null = null;
+  readonly #lists = new Map<string, readonly (readonly [string, string])[]>();
   onDrain?: () => void;
   onError?: (err: Error) => void;
 
@@ -47,11 +52,7 @@ export class WarcTap implements ExchangeTap {
 
   open(task: TappedTask, request: ExchangeRequest): ExchangeObserver {
     const url = request.origin + request.path;
-    // What undici writes: host first, then connection, then sweep's own headers.
-    const host = new URL(request.origin).host;
-    const headers: [string, string][] = [['host', host], ['connection', 'keep-alive']];
-    for (const [name, value] of Object.entries(request.headers)) headers.push([name, value]);
-    const ex = this.#writer.exchange({ url, method: request.method, headers, date: new Date(request.at), ip: null });
+    const ex = this.#writer.exchange({ url, method: request.method, headers: this.#headerList(request), date: new Date(request.at), ip: null });
     let head = false;
     return {
       head(status, statusText, rawHeaders) {
@@ -73,6 +74,26 @@ export class WarcTap implements ExchangeTap {
         task.setField('warc', `{"file":${JSON.stringify(at.file)},"offset":${at.offset},"length":${at.length}}`);
       },
     };
+  }
+
+  /**
+   * The request's header list as undici writes it: host first, then connection, then sweep's own
+   * headers. One list per origin while the run's header object stays the same, so the request
+   * head's lines are formatted once per origin (http-head.ts), not per exchange.
+   */
+  #headerList(request: ExchangeRequest): readonly (readonly [string, string])[] {
+    if (request.headers !== this.#listsFor || this.#lists.size >= MAX_LISTS) {
+      this.#listsFor = request.headers;
+      this.#lists.clear();
+    }
+    let list = this.#lists.get(request.origin);
+    if (list === undefined) {
+      // scheme://host[:port]: the Host header is what follows the scheme.
+      const host = request.origin.slice(request.origin.indexOf('//') + 2);
+      list = [['host', host], ['connection', 'keep-alive'], ...Object.entries(request.headers)];
+      this.#lists.set(request.origin, list);
+    }
+    return list;
   }
 
   async close(): Promise<void> {

@@ -28,7 +28,7 @@ export interface ExchangeParts {
 export type ExchangeDone = (fileIndex: number, offset: number, length: number, payloadDigest: string, sha256: string) => void;
 
 const BATCH_BYTES = 256 * 1024;
-const IN_FLIGHT = Number(process.env.SWEEP_WARC_INFLIGHT ?? 1);
+const IN_FLIGHT = 1;
 
 
 interface Sent {

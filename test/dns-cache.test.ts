@@ -132,6 +132,32 @@ describe('DNS cache', () => {
     expect(dns.counts.other).toBe(0);
   });
 
+  it('resolves at most maxQueries names at once; the rest wait their turn, in order', async () => {
+    let active = 0;
+    let peak = 0;
+    const order: string[] = [];
+    const releases: (() => void)[] = [];
+    const gated: DnsQuery = {
+      resolve4: (name) => {
+        order.push(name);
+        peak = Math.max(peak, ++active);
+        return new Promise((resolve) => releases.push(() => (active--, resolve([{ address: '10.0.0.9', ttl: 60 }]))));
+      },
+      resolve6: async () => [],
+    };
+    const r = resolver({ query: gated, maxQueries: 3 });
+    const names = Array.from({ length: 10 }, (_, i) => `q${i}.example`);
+    const all = Promise.all(names.map((name) => lookup(r, name)));
+    // Release answers one at a time as they are asked for: each frees a slot for the next name.
+    while (order.length < names.length || releases.length > 0) {
+      await new Promise((resolve) => setImmediate(resolve));
+      releases.shift()?.();
+    }
+    expect((await all).every((a) => a[0]?.address === '10.0.0.9')).toBe(true);
+    expect(peak).toBe(3);
+    expect(order).toEqual(names);
+  });
+
   it('gives one address (net.connect without autoSelectFamily) or all of them', async () => {
     const r = resolver();
     const name = fresh();

@@ -27,6 +27,14 @@ import { hostKey, type HostsTable } from './hosts-file.js';
 export const MAX_ENTRIES = 50_000;
 export const MAX_TTL_MS = 3_600_000;
 export const NEGATIVE_TTL_MS = 5_000;
+/**
+ * Names being resolved at once; more wait their turn. c-ares sends all of a channel's queries
+ * from one UDP socket, whose receive buffer (net.core.rmem_default, 208 KiB on Linux) holds
+ * ~200 small answers: at -c 256, answers to 512 queries arrived together while the event loop
+ * was busy opening connections, the kernel dropped a few hundred, and each drop cost a c-ares
+ * retransmit timeout. 64 names = 128 answers in flight fit.
+ */
+export const MAX_QUERIES = 64;
 
 /** The two queries a lookup makes; a c-ares Resolver by default, a stub in tests. */
 export interface DnsQuery {
@@ -44,6 +52,8 @@ export interface ResolverOptions {
   /** Milliseconds, monotonic; tests move it by hand. */
   clock?: { now(): number };
   query?: DnsQuery;
+  /** Names resolved at once (see MAX_QUERIES). */
+  maxQueries?: number;
 }
 
 /** What a cached name holds: its addresses, IPv4 first; none for a negative answer. */
@@ -81,6 +91,11 @@ export class CachingResolver {
   readonly #maxTtlMs: number;
   readonly #negativeTtlMs: number;
   readonly #cache: LRUCache<string, Answer>;
+  readonly #maxQueries: number;
+  #active = 0;
+  /** Resolutions waiting for a slot, oldest first, from #waitingHead on. */
+  #waiting: (() => void)[] = [];
+  #waitingHead = 0;
 
   constructor(o: ResolverOptions) {
     this.#hosts = new Map(
@@ -89,6 +104,7 @@ export class CachingResolver {
     this.#query = o.query ?? caresQuery(o.servers);
     this.#maxTtlMs = o.maxTtlMs ?? MAX_TTL_MS;
     this.#negativeTtlMs = o.negativeTtlMs ?? NEGATIVE_TTL_MS;
+    this.#maxQueries = o.maxQueries ?? MAX_QUERIES;
     this.#cache = new LRUCache<string, Answer>({
       max: o.maxEntries ?? MAX_ENTRIES,
       fetchMethod: (name, _stale, { options }) => this.#resolve(name, options),
@@ -123,9 +139,16 @@ export class CachingResolver {
 
   /** Resolves a name the cache does not hold; sets the entry's TTL through `options.ttl`. */
   async #resolve(name: string, options: { ttl?: number }): Promise<Answer> {
+    if (this.#active >= this.#maxQueries) await new Promise<void>((wake) => this.#waiting.push(wake));
+    else this.#active++;
     this.stats.resolved++;
-    // A and AAAA at once, as getaddrinfo asks for an unspecified family.
-    const [a, aaaa] = await Promise.allSettled([this.#query.resolve4(name, TTL), this.#query.resolve6(name, TTL)]);
+    let a: PromiseSettledResult<RecordWithTtl[]>, aaaa: PromiseSettledResult<RecordWithTtl[]>;
+    try {
+      // A and AAAA at once, as getaddrinfo asks for an unspecified family.
+      [a, aaaa] = await Promise.allSettled([this.#query.resolve4(name, TTL), this.#query.resolve6(name, TTL)]);
+    } finally {
+      this.#release();
+    }
     const addresses: LookupAddress[] = [];
     let ttlMs = this.#maxTtlMs;
     let failure: NodeJS.ErrnoException | null = null;
@@ -149,6 +172,23 @@ export class CachingResolver {
     // TTL 0 means "do not keep": 1 ms (0 would mean "forever" to lru-cache); waiters still share it.
     options.ttl = Math.max(1, ttlMs);
     return { addresses };
+  }
+
+  /** Hands the slot to the oldest waiting resolution, or frees it. */
+  #release(): void {
+    const next = this.#waiting[this.#waitingHead];
+    if (next === undefined) {
+      this.#active--;
+      return;
+    }
+    this.#waiting[this.#waitingHead++] = undefined as never;
+    // Drop the consumed front now and then: O(1) amortized, and the array never outgrows twice
+    // the names actually waiting, however long the queue stays non-empty.
+    if (this.#waitingHead >= 1024 && this.#waitingHead * 2 >= this.#waiting.length) {
+      this.#waiting = this.#waiting.slice(this.#waitingHead);
+      this.#waitingHead = 0;
+    }
+    next();
   }
 }
 

@@ -2,14 +2,14 @@
 // net/tls.connect as their `lookup`. Why not getaddrinfo (dns.lookup, Node's default): it runs on
 // libuv's 4 pool threads and blocks one for the whole query, so a crawl of many hosts resolves
 // at most 4 names per round trip of the DNS server; it has no cache either, so every new
-// connection asks again. c-ares keeps any number of queries in flight on the event loop.
+// connection asks again. c-ares keeps many queries in flight on the event loop (MAX_QUERIES).
 //
 // The cache (lru-cache: bounded LRU, per-entry TTL, one fetch in flight per key):
 // - an answer is kept for the smallest TTL of its records, at most MAX_TTL_MS;
 // - 50 connections to one new host wait for one query, not 50;
 // - "no such name" (NXDOMAIN) and "no address" (NODATA) are kept NEGATIVE_TTL_MS (5 s): c-ares
-//   does not hand us the SOA that RFC 2308 takes the negative TTL from, and real zones set it
-//   from 30 s up, so 5 s is never longer than the server allows in practice, and long enough that
+//   does not hand us the SOA that RFC 2308 takes the negative TTL from, and zones commonly set
+//   it to minutes, so 5 s is rarely longer than the server allows, and long enough that
 //   sweep's retries of a dead name (retry.ts: 200 ms, 400 ms, ...) do not hit the server again;
 // - a timeout or SERVFAIL is not kept: the retry asks again;
 // - at most MAX_ENTRIES names; the least recently used goes first (a crawl may touch millions).

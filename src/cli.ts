@@ -69,6 +69,7 @@ export function buildProgram(): Command {
     .option('--proxy <url>', 'send requests through this HTTP proxy (default: HTTP_PROXY, HTTPS_PROXY, NO_PROXY)', arg(parse.proxy))
     .option('--http2', 'allow HTTP/2 over TLS when the server offers it')
     .option('--cacert <file>', 'also trust the CA certificates in this PEM file')
+    .option('--dns-server <host[:port],...>', 'resolve host names with these DNS servers (c-ares, cached by TTL; /etc/hosts still first)', arg(parse.dnsServers))
     .option('--warc <file>', 'write every HTTP exchange as WARC 1.1 records (.warc.gz: one gzip member per record; .warc: plain)')
     .option('--warc-max-size <bytes>', 'rotate to <name>-00001.warc.gz, ... before a file passes this size (default 1 GiB)', arg(parse.positive))
     .option('--warc-keep-secrets', 'write Authorization, Cookie and Proxy-Authorization values into request records (default: redacted)')

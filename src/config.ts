@@ -7,6 +7,7 @@ import { VERSION } from './version.js';
 import { parseShard, type ShardSpec } from './polite/shard.js';
 import { checkResumeFile } from './polite/options.js';
 import { parseProxy, readCa } from './net/options.js';
+import { parseDnsServers, type DnsServer } from './net/dns-option.js';
 import { buildFollow, type FollowConfig, type RawFollowOptions } from './follow/options.js';
 import type { KeepConfig } from './keep/warc-tap.js';
 
@@ -43,6 +44,8 @@ export interface CrawlConfig {
   readonly proxy: string | null;
   readonly http2: boolean;
   readonly cacert: string | null;
+  /** --dns-server: resolve through c-ares on these servers (net/resolver.ts); null: getaddrinfo. */
+  readonly dnsServers: readonly DnsServer[] | null;
   /** -H credential headers follow redirects to other origins too (curl's --location-trusted). */
   readonly locationTrusted: boolean;
   /** Recursive crawling (--depth, --sitemaps and their options); null: only the URLs given. */
@@ -105,6 +108,7 @@ export const parse = {
   },
   shard: (raw: string): ShardSpec => parseShard(raw),
   proxy: (raw: string): string => parseProxy(raw),
+  dnsServers: (raw: string): DnsServer[] => parseDnsServers(raw),
   logLevel: (raw: string): string => {
     if (!(LOG_LEVELS as readonly string[]).includes(raw)) throw new UsageError(`Expected one of ${LOG_LEVELS.join(', ')}.`);
     return raw;
@@ -149,6 +153,7 @@ export interface RawCrawlOptions {
   proxy?: string;
   http2?: boolean;
   cacert?: string;
+  dnsServer?: DnsServer[];
   locationTrusted?: boolean;
   warc?: string;
   warcMaxSize?: number;
@@ -208,6 +213,7 @@ export function buildConfig(inputs: readonly string[], o: RawOptions): CrawlConf
     proxy: o.proxy ?? null,
     http2: o.http2 ?? false,
     cacert: o.cacert ?? null,
+    dnsServers: o.dnsServer === undefined ? null : Object.freeze(o.dnsServer),
     locationTrusted: o.locationTrusted ?? false,
     follow,
     keep:

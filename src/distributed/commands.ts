@@ -14,7 +14,7 @@ type Arg = <T, P = T>(fn: (raw: string, previous: P) => T) => (raw: string, prev
 const WORKER_CRAWL_FLAGS = new Set([
   '--concurrency', '--timeout', '--retries', '--retry-delay', '--retry-max-delay', '--method', '--header',
   '--user-agent', '--max-body', '--max-redirects', '--location-trusted', '--output', '--summary-json', '--quiet', '--log-level',
-  '--insecure', '--grace', '--proxy', '--http2', '--cacert',
+  '--insecure', '--grace', '--proxy', '--http2', '--cacert', '--dns-server',
   // Per worker by nature: in-flight limits are about this process's connections, robots.txt is fetched per process.
   '--per-host', '--robots',
 ]);

@@ -9,6 +9,7 @@ import type { CrawlConfig } from '../config.js';
 import { taggingConnector } from '../keepalive.js';
 import { Agent } from '../undici-core.js';
 import { needsNetworkDispatcher } from './wants.js';
+import { dnsConnectOptions, prepareDns } from './dns-setup.js';
 
 export function agentOptions(cfg: CrawlConfig): UndiciAgent.Options {
   return {
@@ -21,7 +22,8 @@ export function agentOptions(cfg: CrawlConfig): UndiciAgent.Options {
     // Idle timeouts as a cheap backstop; the per-attempt total is the DeadlineQueue's.
     headersTimeout: cfg.timeoutMs,
     bodyTimeout: cfg.timeoutMs,
-    connect: { timeout: cfg.timeoutMs, rejectUnauthorized: !cfg.insecure },
+    // --dns-server's cached c-ares lookup reaches both connectors through here (dns-setup.ts).
+    connect: { timeout: cfg.timeoutMs, rejectUnauthorized: !cfg.insecure, ...dnsConnectOptions(cfg) },
   };
 }
 
@@ -34,6 +36,7 @@ export function createAgent(cfg: CrawlConfig): UndiciAgent {
 
 /** The run's dispatcher: the plain Agent, or the proxy / HTTP/2 / CA one when an option needs it. */
 export async function createDispatcher(cfg: CrawlConfig): Promise<Dispatcher> {
+  await prepareDns(cfg);
   if (!needsNetworkDispatcher(cfg)) return createAgent(cfg);
   const { buildDispatcher } = await import('./proxy-h2-ca.js');
   return buildDispatcher(cfg, agentOptions(cfg));

@@ -150,6 +150,8 @@ run() {
     sweep) cmd=(node "$SWEEP_BIN" -c "$conc" -q --no-progress -o "$out" "$list") ;;
     warcgz) rm -f "$TMP"/w.warc.gz; cmd=(node "$SWEEP_BIN" -c "$conc" -q --no-progress -o "$out" --warc "$TMP/w.warc.gz" "$list") ;;
     warc) rm -f "$TMP"/w.warc; cmd=(node "$SWEEP_BIN" -c "$conc" -q --no-progress -o "$out" --warc "$TMP/w.warc" "$list") ;;
+    warcgz-base) rm -f "$TMP"/w.warc.gz; cmd=(node "$BASELINE" -c "$conc" -q --no-progress -o "$out" --warc "$TMP/w.warc.gz" "$list") ;;
+    warc-base) rm -f "$TMP"/w.warc; cmd=(node "$BASELINE" -c "$conc" -q --no-progress -o "$out" --warc "$TMP/w.warc" "$list") ;;
     baseline) cmd=(node "$BASELINE" -c "$conc" -q --no-progress -o "$out" "$list") ;;
     wget2) cmd=(wget2 -q "--max-threads=$conc" -i "$list" -O /dev/null) ;;
     bare) cmd=(node "$REPO/bench/bare-undici.mjs" "$list" "$conc") ;;
@@ -311,11 +313,16 @@ for s in $SCENARIOS; do
       make_list "$N_SMALL" /p/ "$TMP/list-small.txt"
       SCEN=warc N=$N_SMALL
       : >"$TMP/runs-warc"
-      for _ in $(seq "$REPEATS"); do for tool in sweep warcgz warc; do run "$tool" "$N" "$TMP/list-small.txt" "$CONC"; done; done
-      awk -v n="$N" '{ printf "%-9s %8.3f %10.0f %8.2f %8.2f %9.1f %10.1f\n", $1, $2, n / $2, $3, $4, ($3 + $4) * 1e6 / n, $5 / 1024 }' "$TMP/runs-warc"
+      # With BASELINE (a build that has --warc), its two WARC runs join the alternation: before/after.
+      for _ in $(seq "$REPEATS"); do for tool in sweep warcgz warc ${BASELINE:+warcgz-base warc-base}; do run "$tool" "$N" "$TMP/list-small.txt" "$CONC"; done; done
+      awk -v n="$N" '{ printf "%-11s %8.3f %10.0f %8.2f %8.2f %9.1f %10.1f\n", $1, $2, n / $2, $3, $4, ($3 + $4) * 1e6 / n, $5 / 1024 }' "$TMP/runs-warc"
       FIG[warcgz_ratio]=$(ratio "$(med warcgz rps)" "$(med sweep rps)")
       FIG[warc_ratio]=$(ratio "$(med warc rps)" "$(med sweep rps)")
       echo "ratio --warc .warc.gz / plain: requests/s ${FIG[warcgz_ratio]}; --warc .warc / plain: ${FIG[warc_ratio]}"
+      if [[ -n $BASELINE ]]; then
+        echo "ratio sweep/baseline, --warc .warc.gz: requests/s $(ratio "$(med warcgz rps)" "$(med warcgz-base rps)"), CPU per request $(ratio "$(med warcgz us_per_req)" "$(med warcgz-base us_per_req)");" \
+          "--warc .warc: requests/s $(ratio "$(med warc rps)" "$(med warc-base rps)"), CPU per request $(ratio "$(med warc us_per_req)" "$(med warc-base us_per_req)")"
+      fi
       rm -f "$TMP/list-small.txt" "$TMP"/w.warc*
       ;;
     crawl)

@@ -4,9 +4,14 @@
 // wget2 so that each run shows how much of the gap to the C peer is sweep's and how much is
 // the runtime's.
 // Usage: node bench/bare-undici.mjs LIST CONCURRENCY      (exit 1 if any request failed)
+// For https lists (bench/native/tls.sh): BARE_CA=path trusts that PEM CA as well as Node's roots,
+// through one SecureContext made here (as sweep's --cacert does; `ca` in the connect options
+// would make Node build one per connection); BARE_INSECURE=1 turns certificate checks off.
+// Sessions are left to undici's default connector (its own session cache), as a bare Agent has.
 
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { createSecureContext, rootCertificates } from 'node:tls';
 
 // The same undici files sweep loads (src/undici-core.ts), not the whole index.
 const Agent = createRequire(import.meta.url)('undici/lib/dispatcher/agent.js');
@@ -14,7 +19,10 @@ const Agent = createRequire(import.meta.url)('undici/lib/dispatcher/agent.js');
 const [list, concArg] = process.argv.slice(2);
 const urls = readFileSync(list, 'latin1').split('\n').filter((line) => line !== '');
 const concurrency = Number(concArg);
-const agent = new Agent({ connections: concurrency, pipelining: 1 });
+const connect = {};
+if (process.env.BARE_CA) connect.secureContext = createSecureContext({ ca: [...rootCertificates, readFileSync(process.env.BARE_CA, 'utf8')] });
+if (process.env.BARE_INSECURE === '1') connect.rejectUnauthorized = false;
+const agent = new Agent({ connections: concurrency, pipelining: 1, connect });
 
 let next = 0;
 let done = 0;

@@ -8,14 +8,14 @@
 // instead: one listener per connection, nothing per request.
 
 import type { buildConnector as BuildConnector } from 'undici';
-import { buildConnector } from './undici-core.js';
+import { tlsConnector } from './net/tls-connector.js';
 
 const REUSED = Symbol('sweep.reusedSocket');
 const STALE_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
 
 /** undici's connector, with each socket's errors tagged when the socket had already read a response. */
 export function taggingConnector(options: BuildConnector.BuildOptions): BuildConnector.connector {
-  const connect = buildConnector(options);
+  const connect = tlsConnector(options);
   return (opts, callback) => {
     connect(opts, (err, socket) => {
       if (socket !== null && err === null) {

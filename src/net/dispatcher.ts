@@ -31,7 +31,7 @@ export function agentOptions(cfg: CrawlConfig): UndiciAgent.Options {
 export function createAgent(cfg: CrawlConfig): UndiciAgent {
   const options = agentOptions(cfg);
   const tls = options.connect as { timeout: number; rejectUnauthorized: boolean };
-  return new Agent({ ...options, connect: taggingConnector({ ...tls, maxCachedSessions: 100 }) });
+  return new Agent({ ...options, connect: taggingConnector(tls) });
 }
 
 /** The run's dispatcher: the plain Agent, or the proxy / HTTP/2 / CA one when an option needs it. */

@@ -143,7 +143,7 @@ make_list() { # n path-prefix file
 # and checks the work was done: nginx served N requests; sweep wrote N ok records.
 run() {
   local tool=$1 n=$2 list=$3 conc=$4 before after t0 t1 rc=0 out=$TMP/records.ndjson
-  local -a cmd
+  local -a cmd=()
   # A scenario file may define tool_<name> LIST CONC OUT, which sets the array TOOL_CMD.
   if declare -F "tool_$tool" >/dev/null; then "tool_$tool" "$list" "$conc" "$out"; cmd=("${TOOL_CMD[@]}"); fi
   ((${#cmd[@]} > 0)) || case $tool in

@@ -12,6 +12,12 @@
 //
 // Each Client carries at most one request at a time (pipelining 1), so "free" means idle.
 // Beyond `connections` per origin, requests wait in that origin's FIFO for the next one to free.
+//
+// Idle connections across origins: every free connection is also on one list in the order it
+// became free, and beyond `maxIdle` of them the one idle longest is closed. A crawl of many
+// origins can so keep its connections for long (keepAliveTimeout) without holding a socket per
+// origin it ever visited: opening a connection costs far more than reusing one (a connect(),
+// a Socket, a Client and a parser; more when the kernel's port table is full of TIME_WAITs).
 
 import { createRequire } from 'node:module';
 import type * as Undici from 'undici';
@@ -28,6 +34,8 @@ type Handler = Undici.Dispatcher.DispatchHandler;
 export interface OriginDispatcherOptions {
   /** Most connections (Clients) open to one origin at once; more requests wait for one. */
   connections: number;
+  /** Most idle connections kept, all origins together; the one idle longest is closed first. */
+  maxIdle: number;
   /** Given to every Client: timeouts, keep-alive, pipelining, the connector. */
   client: Undici.Client.Options;
 }
@@ -39,6 +47,9 @@ interface Conn {
   freeAt: number;
   connected: boolean;
   retired: boolean;
+  /** Neighbours on the dispatcher's idle list (oldest first) while free. */
+  older: Conn | null;
+  newer: Conn | null;
 }
 
 interface Origin {
@@ -54,6 +65,10 @@ interface Origin {
 
 export class OriginDispatcher extends Dispatcher {
   readonly #limit: number;
+  readonly #maxIdle: number;
+  #idle = 0;
+  #oldest: Conn | null = null;
+  #newest: Conn | null = null;
   readonly #clientOptions: Undici.Client.Options;
   readonly #origins = new Map<string, Origin>();
   readonly #conns = new Set<Conn>();
@@ -68,13 +83,22 @@ export class OriginDispatcher extends Dispatcher {
     if (!Number.isInteger(options.connections) || options.connections < 1) {
       throw new RangeError(`Expected \`connections\` to be a positive integer, got ${options.connections}.`);
     }
+    if (!Number.isInteger(options.maxIdle) || options.maxIdle < 0) {
+      throw new RangeError(`Expected \`maxIdle\` to be a non-negative integer, got ${options.maxIdle}.`);
+    }
     this.#limit = options.connections;
+    this.#maxIdle = options.maxIdle;
     this.#clientOptions = { ...options.client, pipelining: 1 };
   }
 
   /** Open connections, all origins (for tests and diagnostics). */
   get connections(): number {
     return this.#conns.size;
+  }
+
+  /** Idle connections, all origins (for tests and diagnostics). */
+  get idleConnections(): number {
+    return this.#idle;
   }
 
   /** Idle connections of one origin (for tests and diagnostics). */
@@ -93,6 +117,7 @@ export class OriginDispatcher extends Dispatcher {
     const conn = origin.free.pop();
     if (conn !== undefined) {
       conn.freeAt = -1;
+      this.#unlinkIdle(conn);
       conn.client.dispatch(opts, handler);
     } else if (origin.open < this.#limit) {
       this.#open(origin).client.dispatch(opts, handler);
@@ -105,20 +130,24 @@ export class OriginDispatcher extends Dispatcher {
 
   #open(origin: Origin): Conn {
     const client = new Client(origin.key, this.#clientOptions);
-    const conn: Conn = { client, origin, freeAt: -1, connected: false, retired: false };
+    const conn: Conn = { client, origin, freeAt: -1, connected: false, retired: false, older: null, newer: null };
     origin.open++;
     this.#conns.add(conn);
     // Per connection, not per request. undici emits, for a socket that closes under a request:
     // the request's onError, then 'disconnect', then 'drain'; for an idle one only 'disconnect'.
-    client.on('connect', () => {
+    // The dispatcher re-emits them as undici's Agent does, (origin, [dispatcher, client], err).
+    client.on('connect', (url: URL) => {
       conn.connected = true;
+      this.emit('connect', url, [this, client]);
     });
-    client.on('disconnect', () => {
+    client.on('disconnect', (url: URL, _targets: unknown, err: Error) => {
       conn.connected = false;
-      if (conn.freeAt >= 0) this.#retire(conn);
+      if (conn.freeAt >= 0 && !this.#destroyed) this.#retire(conn);
+      this.emit('disconnect', url, [this, client], err as Undici.errors.UndiciError);
     });
-    client.on('connectionError', () => {
+    client.on('connectionError', (url: URL, _targets: unknown, err: Error) => {
       conn.connected = false;
+      this.emit('connectionError', url, [this, client], err as Undici.errors.UndiciError);
     });
     client.on('drain', () => this.#drained(conn));
     return conn;
@@ -126,7 +155,7 @@ export class OriginDispatcher extends Dispatcher {
 
   /** The connection's request ended: next waiting request, or back onto the free list. */
   #drained(conn: Conn): void {
-    if (conn.retired || conn.freeAt >= 0) return;
+    if (conn.retired || conn.freeAt >= 0 || this.#destroyed) return;
     const origin = conn.origin;
     if (!conn.connected) {
       // Its socket is gone (or never came): drop it; a waiting request gets a fresh connection.
@@ -134,11 +163,26 @@ export class OriginDispatcher extends Dispatcher {
       if (origin.head < origin.waiting.length && !this.#destroyed) this.#sendWaiting(origin, this.#open(origin));
       return;
     }
-    if (origin.head < origin.waiting.length) this.#sendWaiting(origin, conn);
-    else {
-      conn.freeAt = origin.free.length;
-      origin.free.push(conn);
+    if (origin.head < origin.waiting.length) {
+      this.#sendWaiting(origin, conn);
+      return;
     }
+    conn.freeAt = origin.free.length;
+    origin.free.push(conn);
+    conn.older = this.#newest;
+    if (this.#newest === null) this.#oldest = conn;
+    else this.#newest.newer = conn;
+    this.#newest = conn;
+    if (++this.#idle > this.#maxIdle) this.#retire(this.#oldest!);
+  }
+
+  #unlinkIdle(conn: Conn): void {
+    if (conn.older === null) this.#oldest = conn.newer;
+    else conn.older.newer = conn.newer;
+    if (conn.newer === null) this.#newest = conn.older;
+    else conn.newer.older = conn.older;
+    conn.older = conn.newer = null;
+    this.#idle--;
   }
 
   #sendWaiting(origin: Origin, conn: Conn): void {
@@ -165,6 +209,7 @@ export class OriginDispatcher extends Dispatcher {
         last.freeAt = conn.freeAt;
       }
       conn.freeAt = -1;
+      this.#unlinkIdle(conn);
     }
     origin.open--;
     this.#conns.delete(conn);
@@ -218,6 +263,8 @@ export class OriginDispatcher extends Dispatcher {
     for (const handler of waiting) refuse(handler, err);
     const done = Promise.all([...this.#conns].map((conn) => conn.client.destroy(err))).then(() => {});
     this.#conns.clear();
+    this.#oldest = this.#newest = null;
+    this.#idle = 0;
     if (callback === undefined) return done;
     void done.then(callback, callback);
   }

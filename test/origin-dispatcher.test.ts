@@ -242,6 +242,18 @@ describe('OriginDispatcher', () => {
     expect((await Promise.all(two)).map((o) => o.status)).toEqual([200, 200]);
   });
 
+  it('a request undici refuses (a header value with a line break) fails alone and frees its connection', async () => {
+    const d = dispatcher(1);
+    const [, origin] = await server();
+    const refused = await new Promise<Error>((resolve) => {
+      d.dispatch({ origin, path: '/bad', method: 'GET', headers: { 'x-bad': 'a\r\nb' } }, { onError: resolve } as never);
+    });
+    expect((refused as Error & { code?: string }).code).toBe('UND_ERR_INVALID_ARG');
+    // With one connection allowed, a lost slot would leave this request waiting for ever.
+    expect(await get(d, origin, '/good')).toMatchObject({ status: 200, error: null });
+    expect(d.connections).toBe(1);
+  });
+
   it('close() refuses new requests and resolves only after running and waiting ones have ended', async () => {
     const { d, s, origin, running, waiting } = await oneRunningOneWaiting();
     let closed = false;

@@ -27,6 +27,8 @@ const require = createRequire(import.meta.url);
 const Client = require('undici/lib/dispatcher/client.js') as typeof Undici.Client;
 const Dispatcher = require('undici/lib/dispatcher/dispatcher.js') as typeof Undici.Dispatcher;
 const { ClientClosedError, ClientDestroyedError } = require('undici/lib/core/errors.js') as typeof Undici.errors;
+// What Pool reads to tell a busy Client (undici pinned: test/pinned-deep-imports.test.ts).
+const { kBusy } = require('undici/lib/core/symbols.js') as { kBusy: symbol };
 
 type DispatchOptions = Undici.Dispatcher.DispatchOptions;
 type Handler = Undici.Dispatcher.DispatchHandler;
@@ -114,18 +116,26 @@ export class OriginDispatcher extends Dispatcher {
       origin = { key, free: [], open: 0, waiting: [], head: 0 };
       this.#origins.set(key, origin);
     }
-    const conn = origin.free.pop();
+    let conn = origin.free.pop();
     if (conn !== undefined) {
       conn.freeAt = -1;
       this.#unlinkIdle(conn);
-      conn.client.dispatch(opts, handler);
     } else if (origin.open < this.#limit) {
-      this.#open(origin).client.dispatch(opts, handler);
+      conn = this.#open(origin);
     } else {
       origin.waiting.push(opts, handler);
       this.#waiting++;
+      return true;
     }
+    this.#send(conn, opts, handler);
     return true;
+  }
+
+  #send(conn: Conn, opts: DispatchOptions, handler: Handler): void {
+    conn.client.dispatch(opts, handler);
+    // A request undici refused (bad options: it called onError at once) leaves the Client idle,
+    // and no 'drain' will say so: without this the connection would count as busy for ever.
+    if (!(conn.client as unknown as Record<symbol, boolean>)[kBusy]) this.#drained(conn);
   }
 
   #open(origin: Origin): Conn {
@@ -195,7 +205,7 @@ export class OriginDispatcher extends Dispatcher {
       origin.head = 0;
     }
     if (--this.#waiting === 0) this.#queueEmptied();
-    conn.client.dispatch(opts, handler);
+    this.#send(conn, opts, handler);
   }
 
   #retire(conn: Conn): void {

@@ -1,0 +1,290 @@
+// sweep's own dispatcher for plain HTTP/1.1 crawls: undici `Client`s (one socket each, undici's
+// parser, timeouts and keep-alive) kept per origin in a free list, in place of undici's
+// Agent -> Pool -> Client.
+//
+// Why: a request through the Agent passes three dispatch layers, each checking its arguments and
+// state, and Pool picks a client by scanning all of the origin's clients for one that is not busy
+// (kGetDispatcher: 6% of the CPU of a one-origin crawl at -c 1000). Here a request costs one Map
+// lookup and a pop: a connection that finishes its response is pushed back onto its origin's free
+// list (undici's 'drain' event), a connection whose socket closes is dropped (its Client closed,
+// so a crawl of many origins holds only live sockets), and an origin with no connection and no
+// waiting request is forgotten.
+//
+// Each Client carries at most one request at a time (pipelining 1), so "free" means idle.
+// Beyond `connections` per origin, requests wait in that origin's FIFO for the next one to free.
+//
+// Idle connections across origins: every free connection is also on one list in the order it
+// became free, and beyond `maxIdle` of them the one idle longest is closed. A crawl of many
+// origins can so keep its connections for long (keepAliveTimeout) without holding a socket per
+// origin it ever visited: opening a connection costs far more than reusing one (a connect(),
+// a Socket, a Client and a parser; more when the kernel's port table is full of TIME_WAITs).
+
+import { createRequire } from 'node:module';
+import type * as Undici from 'undici';
+
+const require = createRequire(import.meta.url);
+// By file, like undici-core.ts: the index loads all of undici (~70 ms of start-up).
+const Client = require('undici/lib/dispatcher/client.js') as typeof Undici.Client;
+const Dispatcher = require('undici/lib/dispatcher/dispatcher.js') as typeof Undici.Dispatcher;
+const { ClientClosedError, ClientDestroyedError } = require('undici/lib/core/errors.js') as typeof Undici.errors;
+// What Pool reads to tell a busy Client (undici pinned: test/pinned-deep-imports.test.ts).
+const { kBusy } = require('undici/lib/core/symbols.js') as { kBusy: symbol };
+
+type DispatchOptions = Undici.Dispatcher.DispatchOptions;
+type Handler = Undici.Dispatcher.DispatchHandler;
+
+export interface OriginDispatcherOptions {
+  /** Most connections (Clients) open to one origin at once; more requests wait for one. */
+  connections: number;
+  /** Most idle connections kept, all origins together; the one idle longest is closed first. */
+  maxIdle: number;
+  /** Given to every Client: timeouts, keep-alive, pipelining, the connector. */
+  client: Undici.Client.Options;
+}
+
+/** One connection: a Client and where it stands in its origin's free list (-1: busy). */
+interface Conn {
+  readonly client: Undici.Client;
+  readonly origin: Origin;
+  freeAt: number;
+  connected: boolean;
+  retired: boolean;
+  /** Neighbours on the dispatcher's idle list (oldest first) while free. */
+  older: Conn | null;
+  newer: Conn | null;
+}
+
+interface Origin {
+  readonly key: string;
+  /** Idle connections, a stack: the most recently used is reused first, the others may time out. */
+  readonly free: Conn[];
+  /** Connections open or opening (busy or free). */
+  open: number;
+  /** Requests over the limit, FIFO: [opts, handler] pairs from `head` on. */
+  waiting: (DispatchOptions | Handler)[];
+  head: number;
+}
+
+export class OriginDispatcher extends Dispatcher {
+  readonly #limit: number;
+  readonly #maxIdle: number;
+  #idle = 0;
+  #oldest: Conn | null = null;
+  #newest: Conn | null = null;
+  readonly #clientOptions: Undici.Client.Options;
+  readonly #origins = new Map<string, Origin>();
+  readonly #conns = new Set<Conn>();
+  /** Requests waiting in some origin's queue (close() waits for them to be sent). */
+  #waiting = 0;
+  #onQueueEmpty: (() => void)[] = [];
+  #closed = false;
+  #destroyed = false;
+
+  constructor(options: OriginDispatcherOptions) {
+    super();
+    if (!Number.isInteger(options.connections) || options.connections < 1) {
+      throw new RangeError(`Expected \`connections\` to be a positive integer, got ${options.connections}.`);
+    }
+    if (!Number.isInteger(options.maxIdle) || options.maxIdle < 0) {
+      throw new RangeError(`Expected \`maxIdle\` to be a non-negative integer, got ${options.maxIdle}.`);
+    }
+    this.#limit = options.connections;
+    this.#maxIdle = options.maxIdle;
+    this.#clientOptions = { ...options.client, pipelining: 1 };
+  }
+
+  /** Open connections, all origins (for tests and diagnostics). */
+  get connections(): number {
+    return this.#conns.size;
+  }
+
+  /** Idle connections, all origins (for tests and diagnostics). */
+  get idleConnections(): number {
+    return this.#idle;
+  }
+
+  /** Idle connections of one origin (for tests and diagnostics). */
+  idle(origin: string): number {
+    return this.#origins.get(origin)?.free.length ?? 0;
+  }
+
+  override dispatch(opts: DispatchOptions, handler: Handler): boolean {
+    if (this.#closed) return refuse(handler, this.#destroyed ? new ClientDestroyedError() : new ClientClosedError());
+    const key = typeof opts.origin === 'string' ? opts.origin : String(opts.origin);
+    let origin = this.#origins.get(key);
+    if (origin === undefined) {
+      origin = { key, free: [], open: 0, waiting: [], head: 0 };
+      this.#origins.set(key, origin);
+    }
+    let conn = origin.free.pop();
+    if (conn !== undefined) {
+      conn.freeAt = -1;
+      this.#unlinkIdle(conn);
+    } else if (origin.open < this.#limit) {
+      conn = this.#open(origin);
+    } else {
+      origin.waiting.push(opts, handler);
+      this.#waiting++;
+      return true;
+    }
+    this.#send(conn, opts, handler);
+    return true;
+  }
+
+  #send(conn: Conn, opts: DispatchOptions, handler: Handler): void {
+    conn.client.dispatch(opts, handler);
+    // A request undici refused (bad options: it called onError at once) leaves the Client idle,
+    // and no 'drain' will say so: without this the connection would count as busy for ever.
+    if (!(conn.client as unknown as Record<symbol, boolean>)[kBusy]) this.#drained(conn);
+  }
+
+  #open(origin: Origin): Conn {
+    const client = new Client(origin.key, this.#clientOptions);
+    const conn: Conn = { client, origin, freeAt: -1, connected: false, retired: false, older: null, newer: null };
+    origin.open++;
+    this.#conns.add(conn);
+    // Per connection, not per request. undici emits, for a socket that closes under a request:
+    // the request's onError, then 'disconnect', then 'drain'; for an idle one only 'disconnect'.
+    // The dispatcher re-emits them as undici's Agent does, (origin, [dispatcher, client], err).
+    client.on('connect', (url: URL) => {
+      conn.connected = true;
+      this.emit('connect', url, [this, client]);
+    });
+    client.on('disconnect', (url: URL, _targets: unknown, err: Error) => {
+      conn.connected = false;
+      if (conn.freeAt >= 0 && !this.#destroyed) this.#retire(conn);
+      this.emit('disconnect', url, [this, client], err as Undici.errors.UndiciError);
+    });
+    client.on('connectionError', (url: URL, _targets: unknown, err: Error) => {
+      conn.connected = false;
+      this.emit('connectionError', url, [this, client], err as Undici.errors.UndiciError);
+    });
+    client.on('drain', () => this.#drained(conn));
+    return conn;
+  }
+
+  /** The connection's request ended: next waiting request, or back onto the free list. */
+  #drained(conn: Conn): void {
+    if (conn.retired || conn.freeAt >= 0 || this.#destroyed) return;
+    const origin = conn.origin;
+    if (!conn.connected) {
+      // Its socket is gone (or never came): drop it; a waiting request gets a fresh connection.
+      this.#retire(conn);
+      if (origin.head < origin.waiting.length && !this.#destroyed) this.#sendWaiting(origin, this.#open(origin));
+      return;
+    }
+    if (origin.head < origin.waiting.length) {
+      this.#sendWaiting(origin, conn);
+      return;
+    }
+    conn.freeAt = origin.free.length;
+    origin.free.push(conn);
+    conn.older = this.#newest;
+    if (this.#newest === null) this.#oldest = conn;
+    else this.#newest.newer = conn;
+    this.#newest = conn;
+    if (++this.#idle > this.#maxIdle) this.#retire(this.#oldest!);
+  }
+
+  #unlinkIdle(conn: Conn): void {
+    if (conn.older === null) this.#oldest = conn.newer;
+    else conn.older.newer = conn.newer;
+    if (conn.newer === null) this.#newest = conn.older;
+    else conn.newer.older = conn.older;
+    conn.older = conn.newer = null;
+    this.#idle--;
+  }
+
+  #sendWaiting(origin: Origin, conn: Conn): void {
+    const opts = origin.waiting[origin.head] as DispatchOptions;
+    const handler = origin.waiting[origin.head + 1] as Handler;
+    origin.waiting[origin.head] = origin.waiting[origin.head + 1] = undefined as never;
+    origin.head += 2;
+    if (origin.head === origin.waiting.length) {
+      origin.waiting = [];
+      origin.head = 0;
+    }
+    if (--this.#waiting === 0) this.#queueEmptied();
+    this.#send(conn, opts, handler);
+  }
+
+  #retire(conn: Conn): void {
+    conn.retired = true;
+    const origin = conn.origin;
+    if (conn.freeAt >= 0) {
+      // Swap-remove: O(1); the order of the rest of the stack hardly matters.
+      const last = origin.free.pop()!;
+      if (last !== conn) {
+        origin.free[conn.freeAt] = last;
+        last.freeAt = conn.freeAt;
+      }
+      conn.freeAt = -1;
+      this.#unlinkIdle(conn);
+    }
+    origin.open--;
+    this.#conns.delete(conn);
+    void conn.client.close().catch(() => {});
+    if (origin.open === 0 && origin.head === origin.waiting.length && this.#origins.get(origin.key) === origin) {
+      this.#origins.delete(origin.key);
+    }
+  }
+
+  #queueEmptied(): void {
+    const waiters = this.#onQueueEmpty;
+    this.#onQueueEmpty = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  /** Takes no new requests; resolves once every queued and running request has ended. */
+  override close(): Promise<void>;
+  override close(callback: () => void): void;
+  override close(callback?: () => void): Promise<void> | void {
+    this.#closed = true;
+    const done = (async () => {
+      if (this.#waiting > 0) await new Promise<void>((resolve) => this.#onQueueEmpty.push(resolve));
+      await Promise.all([...this.#conns].map((conn) => conn.client.close()));
+    })();
+    if (callback === undefined) return done;
+    void done.then(callback, callback);
+  }
+
+  /** Ends every request now: running ones and waiting ones fail with `err` (default: ClientDestroyedError). */
+  override destroy(): Promise<void>;
+  override destroy(err: Error | null): Promise<void>;
+  override destroy(callback: () => void): void;
+  override destroy(err: Error | null, callback: () => void): void;
+  override destroy(errOrCallback?: Error | null | (() => void), callback?: () => void): Promise<void> | void {
+    if (typeof errOrCallback === 'function') {
+      callback = errOrCallback;
+      errOrCallback = null;
+    }
+    const err = errOrCallback ?? new ClientDestroyedError();
+    this.#closed = true;
+    this.#destroyed = true;
+    const waiting: Handler[] = [];
+    for (const origin of this.#origins.values()) {
+      for (let i = origin.head + 1; i < origin.waiting.length; i += 2) waiting.push(origin.waiting[i] as Handler);
+      origin.waiting = [];
+      origin.head = 0;
+    }
+    this.#origins.clear();
+    this.#waiting = 0;
+    this.#queueEmptied();
+    for (const handler of waiting) refuse(handler, err);
+    const done = Promise.all([...this.#conns].map((conn) => conn.client.destroy(err))).then(() => {});
+    this.#conns.clear();
+    this.#oldest = this.#newest = null;
+    this.#idle = 0;
+    if (callback === undefined) return done;
+    void done.then(callback, callback);
+  }
+}
+
+/** Fails a request that cannot be dispatched, as undici's DispatcherBase does. */
+function refuse(handler: Handler, err: Error): false {
+  const h = handler as { onError?: (e: Error) => void; onResponseError?: (c: null, e: Error) => void };
+  if (typeof h.onError === 'function') h.onError(err);
+  else if (typeof h.onResponseError === 'function') h.onResponseError(null, err);
+  else throw err;
+  return false;
+}

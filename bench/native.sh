@@ -14,7 +14,7 @@
 #
 # Environment:
 #   REPEATS=3        runs per tool per scenario (alternating)
-#   SCENARIOS="throughput memory delay startup crawl"   which parts to run
+#   SCENARIOS="throughput memory delay startup crawl warc dns tls-one tls-many origins"   which parts to run
 #                    (crawl: a generated site of 20,000 pages of ~12 KB, 20 links each, gzip on;
 #                    sweep --depth 1000 --scope prefix against wget2 -r -l inf --no-parent;
 #                    warc: the throughput list with --warc out.warc.gz and --warc out.warc against
@@ -36,7 +36,7 @@ export LC_ALL=C
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 SWEEP_BIN=${SWEEP_BIN:-$REPO/bin/sweep.js}
 REPEATS=${REPEATS:-3}
-SCENARIOS=${SCENARIOS:-"throughput memory delay startup crawl warc"}
+SCENARIOS=${SCENARIOS:-"throughput memory delay startup crawl warc dns tls-one tls-many origins"}
 BASELINE=${BASELINE:-}
 BARE=${BARE:-1}
 CONC=64

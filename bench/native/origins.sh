@@ -26,14 +26,7 @@ scenario_origins() {
   start_nginx "$REPO/bench/nginx-origins.conf" "$dir" "$port" -e "s|@STATUS_PORT@|$status_port|g"
   STATUS_PORT=$status_port
   for _ in $(seq 50); do http_get /status >/dev/null 2>&1 && break; sleep 0.1; done
-  # Origin i % 1000 for URL i, then a seeded shuffle (awk's rand() is deterministic for a seed).
-  awk -v n="$ORIGINS_N" -v h="$ORIGINS_HOSTS" -v port="$port" 'BEGIN {
-    srand(15)
-    for (i = 0; i < n; i++) {
-      o = i % h
-      printf "%.9f http://127.0.%d.%d:%d/p/%d\n", rand(), int(o / 250), o % 250 + 1, port, i
-    }
-  }' | sort -k1,1 | cut -d' ' -f2 >"$list"
+  origin_list http "$ORIGINS_N" "$ORIGINS_HOSTS" "$port" "$list"
   scenario origins "$ORIGINS_N" "$list" "$ORIGINS_CONC" $(peers)
   FIG[origins_ratio]=$(ratio "$(med sweep rps)" "$(med wget2 rps)")
   FIG[origins_sweep]=$(med sweep rps) FIG[origins_wget2]=$(med wget2 rps)

@@ -142,14 +142,7 @@ scenario_tls-many() {
   echo "== tls-many: $TLS_MANY_N URLs over $TLS_MANY_HOSTS https origins (127.0.x.y, shuffled, checks off), $TLS_MANY_CONC in flight, $REPEATS runs each, alternating"
   tls_start
   local list=$TMP/list-tls-many.txt
-  # Origin i % 500 for URL i, then a seeded shuffle: the same list every run and for every tool.
-  awk -v n="$TLS_MANY_N" -v h="$TLS_MANY_HOSTS" -v port="$TLS_PORT" 'BEGIN {
-    srand(15)
-    for (i = 0; i < n; i++) {
-      o = i % h
-      printf "%.9f https://127.0.%d.%d:%d/p/%d\n", rand(), int(o / 250), o % 250 + 1, port, i
-    }
-  }' | sort -k1,1 | cut -d' ' -f2 >"$list"
+  origin_list https "$TLS_MANY_N" "$TLS_MANY_HOSTS" "$TLS_PORT" "$list"
   tls_scenario tls-many "$TLS_MANY_N" "$list" "$TLS_MANY_CONC" $(tls_tools _k)
   tls_figures tls_many _k
   rm -f "$list"

@@ -43,6 +43,8 @@ export interface ExchangeObserver {
 /** What a tap sees of the URL's task: its job, and record fields it may set. */
 export interface TappedTask {
   readonly job: Job;
+  /** The server address the hop in flight went to, once connected; null when unknown (net/peer.ts). */
+  readonly peerAddress: string | null;
   /** Adds (or replaces) a record field: `name` and its JSON text. The last exchange's value wins. */
   setField(name: string, json: string): void;
 }

@@ -23,6 +23,7 @@ import { endObservers, openObservers, type ExchangeObserver, type ExchangeTap, t
 import { headerValue } from './http-headers.js';
 import { fromUrl, type Target } from './target.js';
 import { isStaleSocketError } from './keepalive.js';
+import { kPeer, type Peer, type PeerSlot } from './net/peer.js';
 
 /** Re-sends per attempt after a stale keep-alive socket (bounds a server that resets everything). */
 const STALE_RESENDS = 3;
@@ -69,7 +70,7 @@ type AbortFn = (reason?: Error) => void;
 
 const RETRY_AGAIN = new Error('retryable failure');
 
-export class UrlTask implements Expirable, TappedTask {
+export class UrlTask implements Expirable, TappedTask, PeerSlot {
   readonly job: Job;
   status: number | null = null;
   bytes = 0;
@@ -104,6 +105,8 @@ export class UrlTask implements Expirable, TappedTask {
   #observers: ExchangeObserver[] | null = null;
   /** Record fields the taps set (name -> JSON text); null until one does. */
   fields: Map<string, string> | null = null;
+  /** The connection the hop in flight was given, set by the dispatcher (net/peer.ts). */
+  [kPeer]: Peer | null = null;
   /** Set while p-retry drives the attempts: resolves each one with "retry it?". */
   #settle: ((again: boolean) => void) | null = null;
 
@@ -138,6 +141,10 @@ export class UrlTask implements Expirable, TappedTask {
     this.#dispatchHop();
   }
 
+  get peerAddress(): string | null {
+    return this[kPeer]?.address ?? null;
+  }
+
   setField(name: string, json: string): void {
     (this.fields ??= new Map()).set(name, json);
   }
@@ -149,6 +156,7 @@ export class UrlTask implements Expirable, TappedTask {
     this.#connected = false;
     this.#location = null;
     this.#retryAfter = null;
+    this[kPeer] = null;
     const taps = this.#settings.taps;
     if (taps !== null) {
       this.#observers = openObservers(taps, this, {

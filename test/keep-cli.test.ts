@@ -58,6 +58,11 @@ describe('--warc', () => {
     expect(records[4]!.error!.code).toBe('body_too_large');
     expect(big.headers.get('warc-truncated')).toBe('length');
 
+    // The server's address as connected (the testbed is on loopback), on both records of a pair.
+    const exchanges = read.filter((x) => x.headers.get('warc-type') !== 'warcinfo');
+    expect(exchanges.length).toBeGreaterThan(0);
+    for (const r of exchanges) expect(r.headers.get('warc-ip-address')).toBe('127.0.0.1');
+
     // warcio reads the same file.
     let n = 0;
     for await (const record of new WARCParser(createReadStream(warc))) {

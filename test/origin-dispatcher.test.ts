@@ -8,6 +8,8 @@ import type { AddressInfo, Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { toErrorCode } from '../src/errors.js';
 import { OriginDispatcher } from '../src/net/origin-dispatcher.js';
+import { kPeer, type Peer } from '../src/net/peer.js';
+import { buildConnector } from '../src/undici-core.js';
 
 interface Outcome {
   status: number | null;
@@ -38,6 +40,16 @@ function get(d: OriginDispatcher, origin: string, path: string): Promise<Outcome
       },
     } as never);
   });
+}
+
+function plainHandler() {
+  return {
+    onConnect() {},
+    onHeaders: () => true,
+    onData: () => true,
+    onComplete() {},
+    onError() {},
+  };
 }
 
 /**
@@ -278,6 +290,25 @@ describe('OriginDispatcher', () => {
       expect(toErrorCode(outcome.error)).toBe('network');
     }
     expect((await get(d, origin, '/late')).error?.code).toBe('UND_ERR_DESTROYED');
+  });
+
+  it("tells a handler that has the slot its connection's remote address (WARC-IP-Address)", async () => {
+    const d = new OriginDispatcher({ connections: 2, maxIdle: 10, client: { ...clientOptions, connect: buildConnector({}) } });
+    dispatchers.push(d);
+    const [, origin] = await server();
+    const peers: (string | null)[] = [];
+    for (let i = 0; i < 2; i++) {
+      const handler = { [kPeer]: null as Peer | null, ...plainHandler() };
+      await new Promise<void>((resolve) => {
+        handler.onComplete = () => resolve();
+        d.dispatch({ origin, path: `/p/${i}`, method: 'GET', headers: {} }, handler as never);
+      });
+      peers.push(handler[kPeer]?.address ?? null);
+      await turn();
+    }
+    // The first request's connection was still connecting when it was handed over: the address is
+    // read from the connection at the end, so both know it.
+    expect(peers).toEqual(['127.0.0.1', '127.0.0.1']);
   });
 
   it('names the option when the limit is not a positive integer', () => {

@@ -5,7 +5,7 @@
 
 import type { ExchangeEnd, ExchangeObserver, ExchangeRequest, ExchangeTap, TappedTask } from '../exchange.js';
 import { CdxjWriter } from './cdxj.js';
-import { WarcWriter } from './warc-writer.js';
+import { WarcWriter, type WarcRequest } from './warc-writer.js';
 
 export interface KeepConfig {
   readonly warc: string;
@@ -52,7 +52,8 @@ export class WarcTap implements ExchangeTap {
 
   open(task: TappedTask, request: ExchangeRequest): ExchangeObserver {
     const url = request.origin + request.path;
-    const ex = this.#writer.exchange({ url, method: request.method, headers: this.#headerList(request), date: new Date(request.at), ip: null });
+    const req: WarcRequest = { url, method: request.method, headers: this.#headerList(request), date: new Date(request.at), ip: null };
+    const ex = this.#writer.exchange(req);
     let head = false;
     return {
       head(status, statusText, rawHeaders) {
@@ -68,6 +69,8 @@ export class WarcTap implements ExchangeTap {
           ex.abort();
           return;
         }
+        // Known once the hop's connection is up, so read at the end (WARC-IP-Address).
+        req.ip = task.peerAddress;
         const at = await ex.end({ truncated: outcome.truncated ? 'length' : null });
         if (at === null) return;
         task.setField('sha256', `"${at.payloadSha256Hex}"`);

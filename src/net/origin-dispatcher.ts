@@ -20,7 +20,9 @@
 // a Socket, a Client and a parser; more when the kernel's port table is full of TIME_WAITs).
 
 import { createRequire } from 'node:module';
+import type { Socket } from 'node:net';
 import type * as Undici from 'undici';
+import { kPeer, type Peer } from './peer.js';
 
 const require = createRequire(import.meta.url);
 // By file, like undici-core.ts: the index loads all of undici (~70 ms of start-up).
@@ -43,8 +45,8 @@ export interface OriginDispatcherOptions {
 }
 
 /** One connection: a Client and where it stands in its origin's free list (-1: busy). */
-interface Conn {
-  readonly client: Undici.Client;
+interface Conn extends Peer {
+  client: Undici.Client;
   readonly origin: Origin;
   freeAt: number;
   connected: boolean;
@@ -132,6 +134,7 @@ export class OriginDispatcher extends Dispatcher {
   }
 
   #send(conn: Conn, opts: DispatchOptions, handler: Handler): void {
+    if (kPeer in handler) (handler as { [kPeer]: Peer })[kPeer] = conn;
     conn.client.dispatch(opts, handler);
     // A request undici refused (bad options: it called onError at once) leaves the Client idle,
     // and no 'drain' will say so: without this the connection would count as busy for ever.
@@ -139,8 +142,31 @@ export class OriginDispatcher extends Dispatcher {
   }
 
   #open(origin: Origin): Conn {
-    const client = new Client(origin.key, this.#clientOptions);
-    const conn: Conn = { client, origin, freeAt: -1, connected: false, retired: false, older: null, newer: null };
+    const connector = this.#clientOptions.connect;
+    const conn: Conn = {
+      client: null as unknown as Undici.Client,
+      origin,
+      address: null,
+      freeAt: -1,
+      connected: false,
+      retired: false,
+      older: null,
+      newer: null,
+    };
+    // The connection's remote address (WARC-IP-Address, see peer.ts), from its own socket.
+    const options: Undici.Client.Options =
+      typeof connector !== 'function'
+        ? this.#clientOptions
+        : {
+            ...this.#clientOptions,
+            connect: (opts, callback) =>
+              connector(opts, (err, socket) => {
+                if (socket !== null) conn.address = (socket as Socket).remoteAddress ?? null;
+                (callback as (e: Error | null, s: unknown) => void)(err, socket);
+              }),
+          };
+    const client = new Client(origin.key, options);
+    conn.client = client;
     origin.open++;
     this.#conns.add(conn);
     // Per connection, not per request. undici emits, for a socket that closes under a request:

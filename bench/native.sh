@@ -139,36 +139,48 @@ make_list() { # n path-prefix file
 
 # ---- one run -------------------------------------------------------------------------------------
 
+# timed CMD... -> runs CMD under GNU time, in the background and waited for, so that a signal to
+# this script interrupts the wait and cleanup() can end the run by its pid. Sets RC (its exit
+# status) and WALL (seconds); $TMP/time.txt holds "user_s sys_s rss_kb".
+timed() {
+  local t0 t1
+  RC=0
+  t0=$(date +%s%N)
+  /usr/bin/time -f '%U %S %M' -o "$TMP/time.txt" "$@" &
+  CHILD=$!
+  wait "$CHILD" || RC=$?
+  CHILD=
+  t1=$(date +%s%N)
+  WALL=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
+}
+
 # run TOOL N LIST CONC -> appends "tool wall_s user_s sys_s rss_kb" to $TMP/runs-$SCEN
 # and checks the work was done: nginx served N requests; sweep wrote N ok records.
 run() {
-  local tool=$1 n=$2 list=$3 conc=$4 before after t0 t1 rc=0 out=$TMP/records.ndjson
-  local -a cmd=()
+  local tool=$1 n=$2 list=$3 conc=$4 before after out=$TMP/records.ndjson bin=
+  local -a cmd=() warc=()
   # A scenario file may define tool_<name> LIST CONC OUT, which sets the array TOOL_CMD.
   if declare -F "tool_$tool" >/dev/null; then "tool_$tool" "$list" "$conc" "$out"; cmd=("${TOOL_CMD[@]}"); fi
   ((${#cmd[@]} > 0)) || case $tool in
-    sweep) cmd=(node "$SWEEP_BIN" -c "$conc" -q --no-progress -o "$out" "$list") ;;
-    warcgz) rm -f "$TMP"/w.warc.gz; cmd=(node "$SWEEP_BIN" -c "$conc" -q --no-progress -o "$out" --warc "$TMP/w.warc.gz" "$list") ;;
-    warc) rm -f "$TMP"/w.warc; cmd=(node "$SWEEP_BIN" -c "$conc" -q --no-progress -o "$out" --warc "$TMP/w.warc" "$list") ;;
-    warcgz-base) rm -f "$TMP"/w.warc.gz; cmd=(node "$BASELINE" -c "$conc" -q --no-progress -o "$out" --warc "$TMP/w.warc.gz" "$list") ;;
-    warc-base) rm -f "$TMP"/w.warc; cmd=(node "$BASELINE" -c "$conc" -q --no-progress -o "$out" --warc "$TMP/w.warc" "$list") ;;
-    baseline) cmd=(node "$BASELINE" -c "$conc" -q --no-progress -o "$out" "$list") ;;
+    sweep | warcgz | warc) bin=$SWEEP_BIN ;;
+    baseline | warcgz-base | warc-base) bin=$BASELINE ;;
     wget2) cmd=(wget2 -q "--max-threads=$conc" -i "$list" -O /dev/null) ;;
     bare) cmd=(node "$REPO/bench/bare-undici.mjs" "$list" "$conc") ;;
   esac
+  if [[ -n $bin ]]; then
+    case $tool in
+      warcgz*) warc=(--warc "$TMP/w.warc.gz") ;;
+      warc*) warc=(--warc "$TMP/w.warc") ;;
+    esac
+    rm -f "$TMP"/w.warc "$TMP"/w.warc.gz
+    cmd=(node "$bin" -c "$conc" -q --no-progress -o "$out" "${warc[@]}" "$list")
+  fi
   rm -f "$out"
   before=$(served)
-  t0=$(date +%s%N)
-  # In the background and waited for, so that a signal to this script interrupts the wait
-  # and cleanup() can end the run by its pid.
-  /usr/bin/time -f '%U %S %M' -o "$TMP/time.txt" "${cmd[@]}" &
-  CHILD=$!
-  wait "$CHILD" || rc=$?
-  CHILD=
-  t1=$(date +%s%N)
+  timed "${cmd[@]}"
   after=$(served)
   local got=$((after - before - 1))
-  if ((rc != 0)); then echo "bench:native: $tool exited $rc" >&2; FAILED=1; fi
+  if ((RC != 0)); then echo "bench:native: $tool exited $RC" >&2; FAILED=1; fi
   if ((got != n)); then echo "bench:native: $tool: nginx served $got requests, expected $n" >&2; FAILED=1; fi
   if [[ $tool == sweep* || $tool == baseline* || $tool == warc* ]]; then
     local lines ok
@@ -177,13 +189,13 @@ run() {
     if ((lines != n || ok != n)); then echo "bench:native: $tool wrote $lines records, $ok ok, expected $n" >&2; FAILED=1; fi
   fi
   read -r user sys rss <"$TMP/time.txt"
-  echo "$tool $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }') $user $sys $rss" >>"$TMP/runs-$SCEN"
+  echo "$tool $WALL $user $sys $rss" >>"$TMP/runs-$SCEN"
 }
 
 # crawl_run TOOL -> appends "tool wall_s user_s sys_s rss_kb pages" to $TMP/runs-crawl and
 # the sorted list of pages it got (200s) to $TMP/pages-TOOL.
 crawl_run() {
-  local tool=$1 t0 t1 rc=0 out=$TMP/crawl.ndjson dir=$TMP/wget2-site pages
+  local tool=$1 out=$TMP/crawl.ndjson dir=$TMP/wget2-site pages
   local -a cmd=()
   case $tool in
     sweep) cmd=(node "$SWEEP_BIN" -c "$CONC" -q --no-progress --depth 1000 --scope prefix -o "$out" "$TMP/seed.txt") ;;
@@ -191,14 +203,9 @@ crawl_run() {
     wget2) cmd=(wget2 -q -r -l inf --no-parent --robots=off "--max-threads=$CONC" -P "$dir" "$BASE/site/") ;;
   esac
   rm -rf "$out" "$dir"
-  t0=$(date +%s%N)
-  /usr/bin/time -f '%U %S %M' -o "$TMP/time.txt" "${cmd[@]}" &
-  CHILD=$!
-  wait "$CHILD" || rc=$?
-  CHILD=
-  t1=$(date +%s%N)
+  timed "${cmd[@]}"
   # wget2 exits 8 when some page answered an error (the commented-out link it follows): not a failure here.
-  if ((rc != 0 && rc != 8)); then echo "bench:native: crawl: $tool exited $rc" >&2; FAILED=1; fi
+  if ((RC != 0 && RC != 8)); then echo "bench:native: crawl: $tool exited $RC" >&2; FAILED=1; fi
   if [[ $tool == sweep ]]; then
     { grep '"status":200' "$out" || true; } | sed -e 's/^.*"url":"//' -e 's/".*$//' -e "s|^$BASE||" | sort >"$TMP/pages-$tool"
   else
@@ -207,7 +214,7 @@ crawl_run() {
   fi
   pages=$(wc -l <"$TMP/pages-$tool")
   read -r user sys rss <"$TMP/time.txt"
-  echo "$tool $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }') $user $sys $rss $pages" >>"$TMP/runs-crawl"
+  echo "$tool $WALL $user $sys $rss $pages" >>"$TMP/runs-crawl"
 }
 
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }

@@ -1,18 +1,16 @@
 // WARC 1.1 record headers (ISO 28500:2017). Pure string building: the writer hashes the block,
 // then asks for the header that goes in front of it.
 //
-// Every record carries WARC-Warcinfo-ID right after its WARC-Record-ID, at a fixed byte offset.
-// The writer does not know which file a record lands in until the file sink decides rotation,
-// so it writes a placeholder id there and the sink overwrites those 36 bytes with the id of the
-// warcinfo record that opens the file (same length, so no length or digest changes: the field is
-// in the header, outside the block).
+// Every record carries WARC-Warcinfo-ID right after its WARC-Record-ID: the id of the warcinfo
+// record that opens its file. The file sink formats a record's header only after it has decided
+// rotation, so it knows that id and passes it; a header formatted without one carries a
+// placeholder of the same length at `warcinfoIdAt`.
 
 import { randomUUID } from 'node:crypto';
 
 export const CRLF = '\r\n';
 export const RECORD_END = '\r\n\r\n';
 export const WARC_VERSION = 'WARC/1.1';
-const UUID_LENGTH = 36;
 const PLACEHOLDER_ID = '00000000-0000-0000-0000-000000000000';
 
 export type RecordType = 'warcinfo' | 'request' | 'response';
@@ -81,12 +79,6 @@ export function formatHeader(f: RecordFields): FormattedHeader {
   if (f.truncated) text += `WARC-Truncated: ${f.truncated}\r\n`;
   text += `Content-Type: ${f.contentType}\r\nContent-Length: ${f.contentLength}\r\n\r\n`;
   return { text, warcinfoIdAt };
-}
-
-/** Overwrites the placeholder warcinfo id of a record held in `bytes` (see the note on top). */
-export function patchWarcinfoId(bytes: Buffer, at: number, id: string): void {
-  if (at < 0) return;
-  bytes.write(id, at, UUID_LENGTH, 'latin1');
 }
 
 /** The block of a warcinfo record: `name: value` lines (application/warc-fields). */

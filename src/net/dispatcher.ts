@@ -1,16 +1,18 @@
 // The dispatcher every request of a run goes through, built once from the config. A plain run
 // gets sweep's OriginDispatcher (origin-dispatcher.ts: undici Clients in a free list per origin)
-// with sweep's tagging connector (keepalive.ts); a proxy, HTTP_PROXY and
-// friends, --http2 or --cacert get proxy-h2-ca.ts's dispatcher, loaded only then (it needs
+// with sweep's tagging connector (keepalive.ts), --cacert's CA included; a proxy, HTTP_PROXY and
+// friends or --http2 get proxy-h2-ca.ts's dispatcher, loaded only then (it needs
 // undici's index, ~70 ms of start-up). Local crawls and Redis workers both come here, so the
 // two cannot drift (a worker used to ignore HTTP_PROXY).
 
+import { createSecureContext, rootCertificates } from 'node:tls';
 import type { Agent as UndiciAgent, Dispatcher } from 'undici';
 import type { CrawlConfig } from '../config.js';
 import { taggingConnector } from '../keepalive.js';
 import { OriginDispatcher } from './origin-dispatcher.js';
 import { needsNetworkDispatcher } from './wants.js';
 import { dnsConnectOptions, prepareDns } from './dns-setup.js';
+import { readCa } from './options.js';
 
 export function agentOptions(cfg: CrawlConfig): UndiciAgent.Options {
   return {
@@ -40,14 +42,17 @@ const IDLE_KEEP_MS = 30_000;
 export function createOriginDispatcher(cfg: CrawlConfig): OriginDispatcher {
   const { connections, connect, ...client } = agentOptions(cfg);
   const tls = connect as { timeout: number; rejectUnauthorized: boolean };
+  // --cacert: one SecureContext for the run with Node's roots plus the CA (`ca` would replace
+  // the roots, and in connect options would cost a context per connection).
+  const ca = cfg.cacert === null ? {} : { secureContext: createSecureContext({ ca: [...rootCertificates, readCa(cfg.cacert)] }) };
   return new OriginDispatcher({
     connections: connections!,
     maxIdle: IDLE_PER_SLOT * cfg.concurrency,
-    client: { ...client, keepAliveTimeout: IDLE_KEEP_MS, connect: taggingConnector(tls) },
+    client: { ...client, keepAliveTimeout: IDLE_KEEP_MS, connect: taggingConnector({ ...tls, ...ca }) },
   });
 }
 
-/** The run's dispatcher: the plain one, or the proxy / HTTP/2 / CA one when an option needs it. */
+/** The run's dispatcher: the plain one, or the proxy / HTTP/2 one when an option needs it. */
 export async function createDispatcher(cfg: CrawlConfig): Promise<Dispatcher> {
   await prepareDns(cfg);
   if (!needsNetworkDispatcher(cfg)) return createOriginDispatcher(cfg);

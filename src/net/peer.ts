@@ -2,7 +2,7 @@
 // connection (origin-dispatcher.ts) records each connection's remote address when it connects
 // and, as it hands a request to a connection, sets that connection's Peer on the handler under
 // this symbol when the handler has the slot (sweep's UrlTask does). One property write per
-// request; nothing per chunk. Paths through undici's Agent (proxy, --http2, --cacert) leave it
+// request; nothing per chunk. Paths through undici's Agent (proxy, --http2) leave it
 // null: the record then has no address rather than a guessed one.
 
 export const kPeer = Symbol('sweep.peer');

@@ -1,7 +1,8 @@
 // Which network options need net/proxy-h2-ca.ts's dispatcher. Tiny and import-free so the run
-// can ask without loading undici's index.
+// can ask without loading undici's index. --cacert alone does not: the OriginDispatcher takes
+// its SecureContext (dispatcher.ts), so an internal-CA crawl keeps the O(1) free lists.
 
-/** The options that need proxy-h2-ca.ts's dispatcher (a proxy, HTTP/2, extra CAs). */
+/** The network options; a proxy or HTTP/2 needs proxy-h2-ca.ts's dispatcher (which also takes --cacert). */
 export interface NetworkOptions {
   readonly proxy: string | null;
   readonly http2: boolean;
@@ -16,5 +17,5 @@ export function envProxySet(env: NodeJS.ProcessEnv = process.env): boolean {
 }
 
 export function needsNetworkDispatcher(o: NetworkOptions, env: NodeJS.ProcessEnv = process.env): boolean {
-  return o.proxy !== null || o.http2 || o.cacert !== null || envProxySet(env);
+  return o.proxy !== null || o.http2 || envProxySet(env);
 }

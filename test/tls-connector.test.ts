@@ -93,3 +93,15 @@ describe('one SecureContext per run', () => {
     expect(counted.contexts).toBe(1);
   });
 });
+
+describe('--cacert through sweep own dispatcher', () => {
+  it('an internal-CA crawl with --warc writes the address each connection went to', async () => {
+    const warc = join(tempDir(), 'out.warc');
+    const r = await runCli(['-q', '-c', '2', '--cacert', caFile, '--warc', warc, urls('localhost', 3)], { env: ENV });
+    expect(r.records.filter((x) => x.ok)).toHaveLength(3);
+    const text = readFileSync(warc, 'latin1');
+    // One request and one response record per URL, each with the connection's address.
+    expect(text.match(/^WARC-Type: (request|response)\r$/gm)).toHaveLength(6);
+    expect(text.match(/^WARC-IP-Address: 127\.0\.0\.1\r$/gm)).toHaveLength(6);
+  });
+});

@@ -85,6 +85,8 @@ export class UrlTask implements Expirable, TappedTask, PeerSlot {
   error: CrawlError | null = null;
   /** Deadline of the attempt in flight (performance.now() ms); NaN between attempts. */
   deadline = NaN;
+  /** Where this attempt's deadline sits in the DeadlineQueue (for forget()). */
+  #deadlineSlot = -1;
 
   readonly #settings: FetchSettings;
   readonly #onDone: (task: UrlTask) => void;
@@ -137,7 +139,7 @@ export class UrlTask implements Expirable, TappedTask, PeerSlot {
     this.#staleResends = 0;
     this.#attemptStart = performance.now();
     this.deadline = this.#attemptStart + this.#settings.timeoutMs;
-    this.#settings.deadlines.push(this, this.deadline);
+    this.#deadlineSlot = this.#settings.deadlines.push(this, this.deadline);
     this.#dispatchHop();
   }
 
@@ -183,6 +185,8 @@ export class UrlTask implements Expirable, TappedTask, PeerSlot {
   }
 
   #attemptDone(error: CrawlError | null): void {
+    // Let the queue drop this task now rather than at its next tick (deadlines.ts says why).
+    this.#settings.deadlines.forget(this, this.#deadlineSlot, this.deadline);
     this.deadline = NaN;
     this.error = error;
     const status = this.status;

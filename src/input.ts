@@ -34,6 +34,8 @@ export interface InputProgress {
 }
 
 const CHUNK = 64 * 1024;
+/** Most Jobs made ahead of the pool (see readJobs). */
+const JOB_BATCH = 256;
 
 export function makeJob(line: number, text: string): Job {
   const target = parseTarget(text);
@@ -92,7 +94,11 @@ function open(source: string, stdin: Readable): Readable {
 }
 
 /**
- * Yields arrays of Jobs, one array per chunk read, possibly empty. Blank lines and `#` comments
+ * Yields arrays of Jobs: at most JOB_BATCH each, at least one array per chunk read (possibly
+ * empty). Jobs are made as the consumer asks for them, not a whole 64 KiB chunk (~2,000 lines)
+ * at once: a Job waiting ~100 ms for its turn outlives two young-generation collections and is
+ * promoted, to be collected by a Mark-Compact later; a batch of 256 is used within ~15 ms.
+ * Blank lines and `#` comments
  * are counted as skipped and produce no Job. A line over MAX_URL_LENGTH is not accumulated: its
  * head is kept for the record and the rest is dropped as it streams by.
  *
@@ -130,7 +136,7 @@ export async function* readJobs(
       const buf = chunk as Buffer;
       progress.bytesRead += buf.length;
       const text = decoder.write(buf);
-      const jobs: Job[] = [];
+      let jobs: Job[] = [];
       let start = 0;
       let nl = text.indexOf('\n');
       while (nl !== -1) {
@@ -139,6 +145,10 @@ export async function* readJobs(
         carry = '';
         start = nl + 1;
         nl = text.indexOf('\n', start);
+        if (jobs.length >= JOB_BATCH) {
+          yield jobs;
+          jobs = [];
+        }
       }
       if (overlong === null) {
         carry = carry === '' ? text.slice(start) : carry + text.slice(start);

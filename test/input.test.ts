@@ -29,6 +29,19 @@ describe('input', () => {
     expect(p.done).toBe(true);
   });
 
+  it('hands out at most 256 jobs at a time, in order, from one big chunk', async () => {
+    const lines = Array.from({ length: 1000 }, (_, i) => `http://x.test/${i}`);
+    const sizes: number[] = [];
+    const jobs: Job[] = [];
+    for await (const batch of readJobs(['-'], progress(), Readable.from([Buffer.from(lines.join('\n') + '\n')]))) {
+      sizes.push(batch.length);
+      jobs.push(...batch);
+    }
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(256);
+    expect(jobs.map((j) => j.url)).toEqual(lines);
+    expect(jobs.map((j) => j.line)).toEqual(lines.map((_, i) => i + 1));
+  });
+
   it('reads stdin when the source is "-", and a last line without newline', async () => {
     const jobs = await collect(['-'], Readable.from([Buffer.from('http://x.test/a\nhttp://x.te'), Buffer.from('st/b')]));
     expect(jobs.map((j) => j.url)).toEqual(['http://x.test/a', 'http://x.test/b']);

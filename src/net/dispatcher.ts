@@ -5,14 +5,13 @@
 // undici's index, ~70 ms of start-up). Local crawls and Redis workers both come here, so the
 // two cannot drift (a worker used to ignore HTTP_PROXY).
 
-import { createSecureContext, rootCertificates } from 'node:tls';
 import type { Agent as UndiciAgent, Dispatcher } from 'undici';
 import type { CrawlConfig } from '../config.js';
 import { taggingConnector } from '../keepalive.js';
 import { OriginDispatcher } from './origin-dispatcher.js';
 import { needsNetworkDispatcher } from './wants.js';
 import { dnsConnectOptions, prepareDns } from './dns-setup.js';
-import { readCa } from './options.js';
+import { secureContextWithCa } from './tls-connector.js';
 
 export function agentOptions(cfg: CrawlConfig): UndiciAgent.Options {
   return {
@@ -42,9 +41,7 @@ const IDLE_KEEP_MS = 30_000;
 export function createOriginDispatcher(cfg: CrawlConfig): OriginDispatcher {
   const { connections, connect, ...client } = agentOptions(cfg);
   const tls = connect as { timeout: number; rejectUnauthorized: boolean };
-  // --cacert: one SecureContext for the run with Node's roots plus the CA (`ca` would replace
-  // the roots, and in connect options would cost a context per connection).
-  const ca = cfg.cacert === null ? {} : { secureContext: createSecureContext({ ca: [...rootCertificates, readCa(cfg.cacert)] }) };
+  const ca = cfg.cacert === null ? {} : { secureContext: secureContextWithCa(cfg.cacert) };
   return new OriginDispatcher({
     connections: connections!,
     maxIdle: IDLE_PER_SLOT * cfg.concurrency,

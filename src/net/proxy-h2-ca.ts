@@ -4,10 +4,9 @@
 // Without any of them dispatcher.ts builds its plain Agent and never loads this file (nor
 // undici's index, ~70 ms of start-up): wants.ts says whether it is needed.
 
-import { createSecureContext, rootCertificates } from 'node:tls';
+import { createSecureContext } from 'node:tls';
 import { Agent, EnvHttpProxyAgent, ProxyAgent, type Dispatcher } from 'undici';
-import { readCa } from './options.js';
-import { tlsConnector } from './tls-connector.js';
+import { secureContextWithCa, tlsConnector } from './tls-connector.js';
 import { envProxySet, type NetworkOptions } from './wants.js';
 
 // undici's ProxyAgent adds a `host` header to the headers object it is given, in place. The
@@ -27,12 +26,11 @@ class CopyingEnvHttpProxyAgent extends EnvHttpProxyAgent {
 
 /** Builds the dispatcher from dispatcher.ts's Agent options plus the network options. */
 export function buildDispatcher(o: NetworkOptions, base: Agent.Options, env: NodeJS.ProcessEnv = process.env): Dispatcher {
-  // `ca` replaces Node's bundled roots, so they are passed along: public hosts still verify.
   // One SecureContext for the run, on every path (direct, HTTP/2, the proxy agents): `ca` in the
   // connect options made Node build a new context, parsing every root certificate, for each
   // connection (37% of sweep's CPU on a TLS crawl); without `ca` Node still builds one per
   // connection (~0.5 ms each).
-  const secureContext = createSecureContext(o.cacert === null ? {} : { ca: [...rootCertificates, readCa(o.cacert)] });
+  const secureContext = o.cacert === null ? createSecureContext() : secureContextWithCa(o.cacert);
   const tls = { ...(base.connect as object), secureContext };
   const options = { ...base, connect: tls, allowH2: o.http2 };
   if (o.proxy !== null) return new CopyingProxyAgent({ ...options, uri: o.proxy, requestTls: tls, proxyTls: tls });

@@ -15,9 +15,10 @@
 // session of each host is held strongly in a bounded Map (oldest host out first), where
 // undici's cache finds it. One listener per TLS connection; nothing per request.
 
-import { createSecureContext, type TLSSocket } from 'node:tls';
+import { createSecureContext, rootCertificates, type SecureContext, type TLSSocket } from 'node:tls';
 import type { buildConnector as BuildConnector } from 'undici';
 import { buildConnector } from '../undici-core.js';
+import { readCa } from './options.js';
 
 /**
  * Hosts whose latest session is kept. A session is ~1-3 KB (the ticket and the server's leaf
@@ -25,6 +26,15 @@ import { buildConnector } from '../undici-core.js';
  * hosts after their keep-alive connections closed.
  */
 export const KEPT_SESSIONS = 4096;
+
+/**
+ * The run's one SecureContext for --cacert: Node's roots plus the CA in `pemPath` (`ca` alone
+ * would replace the roots, so public hosts would stop verifying). Built once and handed to the
+ * connector as `secureContext`: `ca` in connect options costs a context per connection.
+ */
+export function secureContextWithCa(pemPath: string): SecureContext {
+  return createSecureContext({ ca: [...rootCertificates, readCa(pemPath)] });
+}
 
 type ReturningConnector = (o: BuildConnector.Options, cb: BuildConnector.Callback) => TLSSocket | undefined;
 

@@ -60,6 +60,15 @@ dns_stop() {
   DNS_PID= DNS0_PID=
 }
 
+# dns_responder PORT DELAY_MS READY [ERRORS]: starts bench/dns-server.mjs in the background (its
+# pid in RESPONDER_PID; its stderr to ERRORS, else the terminal) and waits up to 5 s for its
+# ready line in READY, or until it exits (a port it cannot bind).
+dns_responder() {
+  node "$REPO/bench/dns-server.mjs" --port "$1" --delay "$2" >"$3" 2>"${4:-/dev/stderr}" &
+  RESPONDER_PID=$!
+  for _ in $(seq 50); do [[ -s $3 ]] && break; kill -0 "$RESPONDER_PID" 2>/dev/null || break; sleep 0.1; done
+}
+
 scenario_dns() {
   local gai=1 port=53 tools tool c0 c1
   echo
@@ -69,21 +78,18 @@ scenario_dns() {
     echo "bench:native: dns: no private mount namespace here (unshare -m needs root): getaddrinfo runs skipped" >&2
   fi
   printf 'nameserver 127.0.0.1\noptions timeout:5 attempts:2\n' >"$TMP/dns-resolv.conf"
-  node "$REPO/bench/dns-server.mjs" --port "$port" --delay "$DNS_DELAY_MS" >"$TMP/dns-ready" 2>"$TMP/dns-error" &
-  DNS_PID=$!
+  dns_responder "$port" "$DNS_DELAY_MS" "$TMP/dns-ready" "$TMP/dns-error"
+  DNS_PID=$RESPONDER_PID
   trap 'dns_stop; cleanup' EXIT
-  for _ in $(seq 50); do [[ -s $TMP/dns-ready ]] && break; kill -0 "$DNS_PID" 2>/dev/null || break; sleep 0.1; done
   if [[ ! -s $TMP/dns-ready && $port == 53 ]]; then
     echo "bench:native: dns: cannot bind 127.0.0.1:53 ($(head -1 "$TMP/dns-error")): getaddrinfo runs skipped" >&2
     gai=0
-    node "$REPO/bench/dns-server.mjs" --port 0 --delay "$DNS_DELAY_MS" >"$TMP/dns-ready" &
-    DNS_PID=$!
-    for _ in $(seq 50); do [[ -s $TMP/dns-ready ]] && break; sleep 0.1; done
+    dns_responder 0 "$DNS_DELAY_MS" "$TMP/dns-ready"
+    DNS_PID=$RESPONDER_PID
   fi
   read -r _ DNS_PORT _ DNS_STATUS <"$TMP/dns-ready"
-  node "$REPO/bench/dns-server.mjs" --port 0 --delay 0 >"$TMP/dns0-ready" &
-  DNS0_PID=$!
-  for _ in $(seq 50); do [[ -s $TMP/dns0-ready ]] && break; sleep 0.1; done
+  dns_responder 0 0 "$TMP/dns0-ready"
+  DNS0_PID=$RESPONDER_PID
   read -r _ DNS0_PORT _ DNS0_STATUS <"$TMP/dns0-ready"
   echo "== dns: $N_DNS URLs over $N_DNS host names, each answered after $DNS_DELAY_MS ms by a DNS responder on 127.0.0.1:$DNS_PORT," \
     "$C_DNS in flight, $REPEATS runs each, alternating, load $(cut -d' ' -f1-3 /proc/loadavg)"

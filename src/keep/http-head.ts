@@ -13,9 +13,10 @@
 // exactly the bytes that are there. HEAD answers, 1xx, 204 and 304 carry no body by protocol:
 // their Content-Length is left alone.
 
+import { SECRET_HEADERS } from '../run/secrets.js';
+
 export const REDACTED = '***';
 
-const SECRET_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization']);
 
 /** The request-target of an absolute http(s) URL: path and query, never the fragment. */
 export function requestTarget(url: string): string {

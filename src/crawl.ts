@@ -105,7 +105,7 @@ export async function crawl(cfg: CrawlConfig, io: CrawlIo = { stdin: process.std
 async function openWarc(cfg: CrawlConfig, keep: KeepConfig): Promise<ExchangeTap> {
   const { WarcTap } = await import('./keep/warc-tap.js');
   const { VERSION } = await import('./version.js');
-  const info = { software: `sweep/${VERSION}`, format: 'WARC File Format 1.1', 'sweep-inputs': cfg.inputs.join(' ') };
+  const info = { software: `sweep/${VERSION}`, 'sweep-inputs': cfg.inputs.join(' ') };
   return WarcTap.open(keep, info, cfg.resume !== null);
 }
 

@@ -101,9 +101,9 @@ describe('WARC header fields', () => {
     expect(headerSafeUri('http://h/ü')).toBe('http://h/%C3%BC');
     expect(headerSafeUri('<http://h/>')).toBe('<http://h/>'); // printable: kept, the writer adds no brackets
     expect(headerSafeValue('a\r\nb')).toBe('a  b');
-    const h = formatHeader({ type: 'response', id: 'i', date: 'd', targetUri: 'http://h/x', contentType: 't', contentLength: 0 });
-    expect(h.text).toContain('\r\nWARC-Target-URI: http://h/x\r\n');
-    expect(h.text.slice(h.warcinfoIdAt, h.warcinfoIdAt + 36)).toBe('00000000-0000-0000-0000-000000000000');
+    const h = formatHeader({ type: 'response', id: 'i', date: 'd', targetUri: 'http://h/x', contentType: 't', contentLength: 0, warcinfoId: 'w' });
+    expect(h).toContain('\r\nWARC-Target-URI: http://h/x\r\n');
+    expect(h).toContain('\r\nWARC-Warcinfo-ID: <urn:uuid:w>\r\n');
   });
 });
 

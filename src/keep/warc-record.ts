@@ -3,15 +3,13 @@
 //
 // Every record carries WARC-Warcinfo-ID right after its WARC-Record-ID: the id of the warcinfo
 // record that opens its file. The file sink formats a record's header only after it has decided
-// rotation, so it knows that id and passes it; a header formatted without one carries a
-// placeholder of the same length at `warcinfoIdAt`.
+// rotation, so it knows that id and passes it.
 
 import { randomUUID } from 'node:crypto';
 
 export const CRLF = '\r\n';
 export const RECORD_END = '\r\n\r\n';
 export const WARC_VERSION = 'WARC/1.1';
-const PLACEHOLDER_ID = '00000000-0000-0000-0000-000000000000';
 
 export type RecordType = 'warcinfo' | 'request' | 'response';
 
@@ -30,14 +28,8 @@ export interface RecordFields {
   blockDigest?: string | null;
   payloadDigest?: string | null;
   truncated?: string | null;
-  /** The id of the file's warcinfo record, when known; else a placeholder to patch (see above). */
+  /** The id of the file's warcinfo record: required on every other record. */
   warcinfoId?: string | null;
-}
-
-export interface FormattedHeader {
-  text: string;
-  /** Byte offset of the warcinfo id's 36 characters inside `text` (-1 for warcinfo records). */
-  warcinfoIdAt: number;
 }
 
 export function newRecordId(): string {
@@ -61,13 +53,11 @@ export function headerSafeValue(value: string): string {
   return /[\x00-\x1f\x7f]/.test(value) ? value.replace(/[\x00-\x1f\x7f]/g, ' ') : value;
 }
 
-export function formatHeader(f: RecordFields): FormattedHeader {
+export function formatHeader(f: RecordFields): string {
   let text = `${WARC_VERSION}\r\nWARC-Type: ${f.type}\r\nWARC-Record-ID: <urn:uuid:${f.id}>\r\n`;
-  let warcinfoIdAt = -1;
   if (f.type !== 'warcinfo') {
-    text += 'WARC-Warcinfo-ID: <urn:uuid:';
-    warcinfoIdAt = text.length;
-    text += `${f.warcinfoId ?? PLACEHOLDER_ID}>\r\n`;
+    if (!f.warcinfoId) throw new Error(`bug: a ${f.type} record formatted without its warcinfo id`);
+    text += `WARC-Warcinfo-ID: <urn:uuid:${f.warcinfoId}>\r\n`;
   }
   text += `WARC-Date: ${f.date}\r\n`;
   if (f.filename) text += `WARC-Filename: ${headerSafeValue(f.filename)}\r\n`;
@@ -78,7 +68,7 @@ export function formatHeader(f: RecordFields): FormattedHeader {
   if (f.payloadDigest) text += `WARC-Payload-Digest: ${f.payloadDigest}\r\n`;
   if (f.truncated) text += `WARC-Truncated: ${f.truncated}\r\n`;
   text += `Content-Type: ${f.contentType}\r\nContent-Length: ${f.contentLength}\r\n\r\n`;
-  return { text, warcinfoIdAt };
+  return text;
 }
 
 /** The block of a warcinfo record: `name: value` lines (application/warc-fields). */

@@ -132,7 +132,7 @@ export class WarcSink {
         blockDigest: warcDigest(algo, digestBytes(algo, req)),
         payloadDigest: reqBody.length === 0 ? this.#emptyDigest : warcDigest(algo, digestBytes(algo, reqBody)),
       });
-      this.#record(reqHeader.text, req);
+      this.#record(reqHeader, req);
 
       let block: Buffer;
       let payload: Buffer;
@@ -165,8 +165,8 @@ export class WarcSink {
         truncated,
       });
       const offset = this.#size;
-      if (spool) this.#spooledRecord(resHeader.text, res, spool);
-      else this.#record(resHeader.text, res);
+      if (spool) this.#spooledRecord(resHeader, res, spool);
+      else this.#record(resHeader, res);
       out.locs[i * LOC_STRIDE] = this.#index;
       out.locs[i * LOC_STRIDE + 1] = offset;
       out.locs[i * LOC_STRIDE + 2] = this.#size - offset;
@@ -214,7 +214,7 @@ export class WarcSink {
         contentLength: block.length,
         blockDigest: digestOf(this.#s.digest, block),
       });
-      this.#record(header.text, block, 'utf8');
+      this.#record(header, block, 'utf8');
       this.#flush(); // a file that refuses writes says so now
     } catch (err) {
       closeSync(this.#fd);

@@ -60,11 +60,6 @@ export class Resolver {
   }
 }
 
-/** One value against one base (see Resolver). */
-export function resolveHttp(raw: string, base: string): string | null {
-  return new Resolver(base).resolve(raw);
-}
-
 /** Many values against one base (see Resolver). */
 export function resolveAll(raws: Iterable<string>, base: string): string[] {
   return new Resolver(base).resolveAll(raws);

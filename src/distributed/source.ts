@@ -32,7 +32,6 @@ export interface SourceOptions {
 }
 
 export interface SourceCounters {
-  read: number;
   reclaimed: number;
   resumed: number;
   /** Entries this worker made dead letters. */
@@ -116,7 +115,6 @@ async function* readQueue(
     counters.dead += dead;
     const jobs = jobsOf(entries);
     counters.resumed += jobs.length;
-    counters.read += jobs.length;
     if (jobs.length > 0) yield jobs;
   }
 
@@ -136,8 +134,7 @@ async function* readQueue(
       const jobs = jobsOf(claimed);
       if (jobs.length > 0) {
         counters.reclaimed += jobs.length;
-        counters.read += jobs.length;
-        yield jobs;
+            yield jobs;
         continue;
       }
     }
@@ -148,8 +145,7 @@ async function* readQueue(
     )) as [string, Entry[]][] | null;
     const jobs = jobsOf(reply?.[0]?.[1] ?? []);
     if (jobs.length > 0) {
-      counters.read += jobs.length;
-      yield jobs;
+        yield jobs;
       continue;
     }
     // Nothing new: claim sooner, and end if the whole queue is done.

@@ -135,7 +135,7 @@ export async function work(
   if (cfg.insecure) stderr.write('sweep: warning: --insecure: TLS certificates are not verified\n');
   logger.info({ queue: w.queue, consumer, concurrency: cfg.concurrency }, 'worker started');
 
-  const counters: SourceCounters = { read: 0, reclaimed: 0, resumed: 0, dead: 0 };
+  const counters: SourceCounters = { reclaimed: 0, resumed: 0, dead: 0 };
   const input: InputProgress = { bytesRead: 0, bytesTotal: null, linesRead: 0, skipped: 0, done: false };
   const rate = w.rate === null ? null : new GlobalRate(writer, keys, w.rate, cfg.concurrency);
   const hostRates = w.perHostRate === null ? null : new HostRates(writer, keys, w.perHostRate);

@@ -98,11 +98,6 @@ export class Frontier {
     return this.#seen.byteLength + this.#queue.memoryBytes;
   }
 
-  /** Bytes of the seen-set's table alone. */
-  get seenBytes(): number {
-    return this.#seen.byteLength;
-  }
-
   /** Queue segments spilled to disk so far. */
   get spilledSegments(): number {
     return this.#queue.spilledSegments;

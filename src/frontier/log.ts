@@ -31,7 +31,6 @@ export class AdmissionLog {
   readonly path: string;
   #fd: number | null;
   #pending = '';
-  #written = 0;
 
   /**
    * Opens `path` for appending, writing the header when the file is empty or absent. Replay it
@@ -41,11 +40,6 @@ export class AdmissionLog {
     this.path = path;
     this.#fd = openSync(path, 'a', 0o644);
     if (size === 0) this.#pending = `${LOG_HEADER}\n`;
-  }
-
-  /** Bytes handed to write(2) so far. */
-  get writtenBytes(): number {
-    return this.#written;
   }
 
   /**
@@ -68,7 +62,6 @@ export class AdmissionLog {
     this.#pending = '';
     let off = 0;
     while (off < buf.length) off += writeSync(this.#fd, buf, off, buf.length - off);
-    this.#written += buf.length;
   }
 
   /** Flushes, fsyncs (a clean end survives power loss too) and closes. */

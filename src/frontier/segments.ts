@@ -51,11 +51,6 @@ export class SegmentStore {
     this.#spillDir = opts.spillDir;
   }
 
-  /** Sealed segments waiting to be read. */
-  get count(): number {
-    return this.#fifo.length - this.#head;
-  }
-
   /** Bytes of Buffers held here (sealed in memory and the spare). */
   get memoryBytes(): number {
     return this.#inMemory + (this.#spare?.length ?? 0);

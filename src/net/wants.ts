@@ -7,7 +7,6 @@ export interface NetworkOptions {
   readonly proxy: string | null;
   readonly http2: boolean;
   readonly cacert: string | null;
-  readonly insecure: boolean;
 }
 
 const PROXY_VARS = ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy'] as const;

@@ -64,8 +64,6 @@ export interface RunSpec {
   sink: RunSink;
   /** Stop requests (the CLI forwards SIGINT / SIGTERM); none: the run only ends by itself. */
   interrupts?: Interrupts | undefined;
-  /** The dispatcher; default: the one the config asks for (net/dispatcher.ts). */
-  dispatcher?: Dispatcher | undefined;
   /** Politeness with another config (a worker keeps no local rates) and limits kept elsewhere. */
   politeness?: { cfg: CrawlConfig; remote?: RemoteLimits | undefined } | undefined;
   /** What --resume's file already holds (read by the local crawl before it appends). */
@@ -127,7 +125,7 @@ export class Run {
   #graceTimer: NodeJS.Timeout | null = null;
 
   static async create(spec: RunSpec): Promise<Run> {
-    const dispatcher = spec.dispatcher ?? (await createDispatcher(spec.cfg));
+    const dispatcher = await createDispatcher(spec.cfg);
     const politeCfg = spec.politeness?.cfg ?? spec.cfg;
     const remote = spec.politeness?.remote;
     if (!wantsPoliteness(politeCfg) && remote === undefined) return new Run(spec, dispatcher, null);

@@ -1,6 +1,6 @@
 // Attribute values that hold URLs inside a small grammar of their own: srcset, meta refresh.
 
-const isSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0c || c === 0x0d;
+import { isSpace } from './chars.js';
 
 /**
  * The URLs of a srcset attribute (`a.png 1x, b.png 2x`), by the HTML "parse a srcset attribute"

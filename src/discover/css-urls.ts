@@ -3,8 +3,8 @@
 // A `url(` inside a string or a comment is not a URL; `myurl(` is not `url(`.
 
 import { resolveAll } from './resolve.js';
+import { isSpace } from './chars.js';
 
-const isSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0c || c === 0x0d;
 const isHex = (c: number): boolean => (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x66);
 /** Characters that continue a CSS identifier (so `url(` right after one is not a url token). */
 const isNameChar = (c: number): boolean =>

@@ -20,6 +20,7 @@
 // <svg> are read as in HTML), and the tree builder's insertion modes.
 
 import { decodeHTMLAttribute } from 'entities/decode';
+import { isSpace } from './chars.js';
 
 export interface TagSink {
   /** A reported start tag: name and attribute names lower-case, values decoded, first duplicate
@@ -81,7 +82,6 @@ function tagTable(opt: ScannerOptions): Map<string, number> {
   return table;
 }
 
-const isSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0c || c === 0x0d;
 const isAlpha = (c: number): boolean => ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a);
 
 const NON_ASCII = /[^\x00-\x7f]/;

@@ -125,6 +125,16 @@ export function headerObject(lines: readonly string[], userAgent: string): Recor
   return headers;
 }
 
+/**
+ * The request headers of a run, frozen: a recursive crawl (`follow`) reads the pages it fetches,
+ * so it asks for compression unless -H chose an Accept-Encoding (records count wire bytes).
+ * Local crawls get `follow` from their options, Redis workers from the queue's rules.
+ */
+export function runHeaders(headers: Readonly<Record<string, string>>, follow: FollowConfig | null): Readonly<Record<string, string>> {
+  if (follow === null || headers['accept-encoding'] !== undefined) return Object.freeze({ ...headers });
+  return Object.freeze({ ...headers, 'accept-encoding': 'gzip, deflate, br' });
+}
+
 export interface RawCrawlOptions {
   concurrency?: number;
   timeout?: number;
@@ -182,9 +192,7 @@ export function buildConfig(inputs: readonly string[], o: RawOptions): CrawlConf
   }
   if (o.saveTypes !== undefined && o.saveDir === undefined) throw new UsageError('option --save-types needs --save-dir <dir>');
   if (o.warc !== undefined && !/\.warc(\.gz)?$/.test(o.warc)) throw new UsageError(`--warc ${o.warc}: the file name must end in .warc.gz or .warc`);
-  const headers = headerObject(o.header ?? [], o.userAgent ?? DEFAULTS.userAgent);
-  // A crawler reads the pages it fetches: ask for compression (records count wire bytes).
-  if (follow !== null && headers['accept-encoding'] === undefined) headers['accept-encoding'] = 'gzip, deflate, br';
+  const headers = runHeaders(headerObject(o.header ?? [], o.userAgent ?? DEFAULTS.userAgent), follow);
   return Object.freeze({
     inputs: inputs.length === 0 ? ['-'] : [...inputs],
     concurrency: o.concurrency ?? DEFAULTS.concurrency,
@@ -193,7 +201,7 @@ export function buildConfig(inputs: readonly string[], o: RawOptions): CrawlConf
     retryDelayMs,
     retryMaxDelayMs,
     method: o.method ?? DEFAULTS.method,
-    headers: Object.freeze(headers),
+    headers,
     maxBody: o.maxBody ?? DEFAULTS.maxBody,
     maxRedirects: o.maxRedirects ?? DEFAULTS.maxRedirects,
     output: o.output ?? null,

@@ -10,7 +10,7 @@
 // status`, and keeping the entries it holds from looking abandoned.
 
 import { hostname } from 'node:os';
-import type { CrawlConfig } from '../config.js';
+import { runHeaders, type CrawlConfig } from '../config.js';
 import type { InputProgress, Job } from '../input.js';
 import { createLogger } from '../logger.js';
 import { RecordSink } from '../output.js';
@@ -127,10 +127,7 @@ export async function work(
   // A recursive crawl: the rules are the queue's (sweep enqueue --depth), the same for every worker.
   const followJson = await writer.hget(keys.meta, 'follow');
   const follow = followJson === null ? null : (await import('../follow/redis-links.js')).followFromJson(followJson);
-  const cfg: CrawlConfig =
-    follow === null || given.headers['accept-encoding'] !== undefined
-      ? { ...given, follow }
-      : { ...given, follow, headers: Object.freeze({ ...given.headers, 'accept-encoding': 'gzip, deflate, br' }) };
+  const cfg: CrawlConfig = { ...given, follow, headers: runHeaders(given.headers, follow) };
   const links = follow === null ? null : new (await import('../follow/redis-links.js')).RedisLinks(follow, cfg.robots);
   if (cfg.insecure) stderr.write('sweep: warning: --insecure: TLS certificates are not verified\n');
   logger.info({ queue: w.queue, consumer, concurrency: cfg.concurrency }, 'worker started');

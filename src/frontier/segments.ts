@@ -14,6 +14,7 @@
 
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { Fifo } from '../polite/fifo.js';
 
 interface Sealed {
   /** The bytes, while in memory; null once spilled. */
@@ -38,8 +39,7 @@ export class SegmentStore {
   readonly #budget: number;
   readonly #spillDir: string | null;
   #dir: string | null = null;
-  #fifo: Sealed[] = [];
-  #head = 0;
+  readonly #fifo = new Fifo<Sealed>();
   #inMemory = 0;
   #spare: Buffer | null = null;
   #fileSeq = 0;
@@ -98,13 +98,8 @@ export class SegmentStore {
    * `recycle` when it fits); null when there is none. `recycle` is the reader's finished Buffer.
    */
   take(recycle: Buffer | null): { buf: Buffer; used: number } | null {
-    if (this.#head === this.#fifo.length) return null;
-    const seg = this.#fifo[this.#head]!;
-    this.#fifo[this.#head++] = undefined as unknown as Sealed; // let it be collected
-    if (this.#head > 1024 && this.#head * 2 > this.#fifo.length) {
-      this.#fifo = this.#fifo.slice(this.#head);
-      this.#head = 0;
-    }
+    const seg = this.#fifo.shift();
+    if (seg === undefined) return null;
     if (seg.buf !== null) {
       this.#inMemory -= seg.buf.length;
       if (recycle !== null) this.recycle(recycle);
@@ -126,8 +121,7 @@ export class SegmentStore {
       rmSync(this.#dir, { recursive: true, force: true });
       this.#dir = null;
     }
-    this.#fifo = [];
-    this.#head = 0;
+    this.#fifo.drain();
     this.#inMemory = 0;
     this.#spare = null;
   }

@@ -5,15 +5,17 @@
 // undici's index, ~70 ms of start-up). Local crawls and Redis workers both come here, so the
 // two cannot drift (a worker used to ignore HTTP_PROXY).
 
+import type { LookupFunction } from 'node:net';
 import type { Agent as UndiciAgent, Dispatcher } from 'undici';
 import type { CrawlConfig } from '../config.js';
 import { taggingConnector } from '../keepalive.js';
 import { OriginDispatcher } from './origin-dispatcher.js';
 import { needsNetworkDispatcher } from './wants.js';
-import { dnsConnectOptions, prepareDns } from './dns-setup.js';
+import { dnsConnectOptions } from './dns-setup.js';
 import { secureContextWithCa } from './tls-connector.js';
 
-export function agentOptions(cfg: CrawlConfig): UndiciAgent.Options {
+/** `dns`: dns-setup.ts's connect options (a --dns-server lookup, or none). */
+export function agentOptions(cfg: CrawlConfig, dns: { lookup?: LookupFunction }): UndiciAgent.Options {
   return {
     // At least as many sockets per origin as requests in flight, so a one-host list reaches
     // full concurrency; keep-alive reuses them.
@@ -25,7 +27,7 @@ export function agentOptions(cfg: CrawlConfig): UndiciAgent.Options {
     headersTimeout: cfg.timeoutMs,
     bodyTimeout: cfg.timeoutMs,
     // --dns-server's cached c-ares lookup reaches both connectors through here (dns-setup.ts).
-    connect: { timeout: cfg.timeoutMs, rejectUnauthorized: !cfg.insecure, ...dnsConnectOptions(cfg) },
+    connect: { timeout: cfg.timeoutMs, rejectUnauthorized: !cfg.insecure, ...dns },
   };
 }
 
@@ -38,8 +40,8 @@ const IDLE_PER_SLOT = 16;
 const IDLE_KEEP_MS = 30_000;
 
 /** The plain dispatcher: the Agent's options, one Client per connection, free lists per origin. */
-export function createOriginDispatcher(cfg: CrawlConfig): OriginDispatcher {
-  const { connections, connect, ...client } = agentOptions(cfg);
+function createOriginDispatcher(cfg: CrawlConfig, dns: { lookup?: LookupFunction }): OriginDispatcher {
+  const { connections, connect, ...client } = agentOptions(cfg, dns);
   const tls = connect as { timeout: number; rejectUnauthorized: boolean };
   const ca = cfg.cacert === null ? {} : { secureContext: secureContextWithCa(cfg.cacert) };
   return new OriginDispatcher({
@@ -51,8 +53,8 @@ export function createOriginDispatcher(cfg: CrawlConfig): OriginDispatcher {
 
 /** The run's dispatcher: the plain one, or the proxy / HTTP/2 one when an option needs it. */
 export async function createDispatcher(cfg: CrawlConfig): Promise<Dispatcher> {
-  await prepareDns(cfg);
-  if (!needsNetworkDispatcher(cfg)) return createOriginDispatcher(cfg);
+  const dns = await dnsConnectOptions(cfg.dnsServers);
+  if (!needsNetworkDispatcher(cfg)) return createOriginDispatcher(cfg, dns);
   const { buildDispatcher } = await import('./proxy-h2-ca.js');
-  return buildDispatcher(cfg, agentOptions(cfg));
+  return buildDispatcher(cfg, agentOptions(cfg, dns));
 }

@@ -80,13 +80,16 @@ export class WarcSink {
   #pending: Buffer[] = [];
   #pendingBytes = 0;
   /** Plain records are written into this buffer, which goes to the file as it is (see #record). */
-  readonly #stage = Buffer.allocUnsafeSlow(STAGE_BYTES);
+  readonly #stage: Buffer;
   #staged = 0;
-  #scratch = Buffer.allocUnsafeSlow(64 * 1024);
+  /** A .gz record is assembled here before it is compressed. Each sink has only its mode's buffer. */
+  #scratch: Buffer;
 
   constructor(settings: SinkSettings) {
     this.#s = settings;
     this.#gz = settings.name.gzip ? new MemberCompressor({ level: settings.level }) : null;
+    this.#stage = Buffer.allocUnsafeSlow(this.#gz === null ? STAGE_BYTES : 0);
+    this.#scratch = Buffer.allocUnsafeSlow(this.#gz === null ? 0 : 64 * 1024);
     this.#index = settings.startIndex;
     this.#emptyDigest = digestOf(settings.digest);
     this.#open(settings.append);

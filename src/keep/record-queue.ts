@@ -145,7 +145,8 @@ export class RecordQueue {
     const sent = this.#sent.shift();
     if (!sent) return;
     this.#onBytes(-sent.bytes);
-    const locs = w.locs;
+    // The writer put each response's location into the slot's meta area (WarcSink.writeBatch).
+    const locs = sent.slot.metaView;
     for (let i = 0; i < sent.dones.length; i++) {
       const at = i * LOC_STRIDE;
       sent.dones[i]!(locs[at]!, locs[at + 1]!, locs[at + 2]!, w.digests[i]!, w.sha256[i]!);

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Slot } from './batch-slots.js';
-import { LOC_STRIDE, META_STRIDE, WarcSink, type ExchangeBatch, type SinkSettings, type WrittenBatch } from './warc-sink.js';
+import { META_STRIDE, WarcSink, type ExchangeBatch, type SinkSettings, type WrittenBatch } from './warc-sink.js';
 import type { FromWorker, ToWorker } from './warc-worker.js';
 
 /** `count` exchanges in the first `used` bytes of a slot (batch-slots.ts). */
@@ -22,7 +22,7 @@ export function exchangeBatch(b: SlotBatch): ExchangeBatch {
 }
 
 export interface SinkClient {
-  /** Sends a batch; its locations come back through onWritten, batches in order. */
+  /** Sends a batch. Once written, its locations are in the slot's meta area and onWritten gives its digests, batches in order. */
   send(batch: SlotBatch): void;
   close(): Promise<void>;
   onWritten: (written: WrittenBatch) => void;
@@ -79,8 +79,6 @@ export class WorkerSink implements SinkClient {
   #closed: (() => void) | null = null;
   #ending = false;
   #failed = false;
-  /** Batches sent and not yet reported written, in order. */
-  readonly #inFlight: SlotBatch[] = [];
 
   /** Resolves once the worker has opened the first file and written its warcinfo record. */
   static start(settings: SinkSettings): Promise<WorkerSink> {
@@ -136,19 +134,14 @@ export class WorkerSink implements SinkClient {
       m.meta = slot.meta;
       slot.fresh = false;
     }
-    this.#inFlight.push(batch);
     this.#worker.postMessage(m);
   }
 
   #written(m: Extract<FromWorker, { type: 'written' }>): void {
-    const batch = this.#inFlight.shift();
-    if (!batch) return;
-    const n = batch.count;
-    // The writer put each response's location into the slot's meta area (batch-slots.ts).
-    const locs = batch.slot.metaView.subarray(0, n * LOC_STRIDE);
+    const n = m.sha256.length / 64;
     const sha256 = new Array<string>(n);
     for (let i = 0; i < n; i++) sha256[i] = m.sha256.slice(i * 64, i * 64 + 64);
-    this.onWritten({ locs, digests: m.digests.split('\n'), sha256 });
+    this.onWritten({ digests: m.digests.split('\n'), sha256 });
   }
 
   close(): Promise<void> {

@@ -46,10 +46,11 @@ export interface ExchangeBatch {
   spools: { path: string; length: number }[];
 }
 
-/** What the sink reports per exchange: where the response landed and its payload digests. */
+/**
+ * What the sink reports per exchange besides where the response landed: that is written into the
+ * batch's own meta area (writeBatch), which the crawl's thread shares.
+ */
 export interface WrittenBatch {
-  /** fileIndex, offset, length of each response record (LOC_STRIDE numbers per exchange). */
-  locs: Float64Array;
   /** WARC-Payload-Digest of each response. */
   digests: string[];
   /** Hex SHA-256 of each payload. */
@@ -100,9 +101,14 @@ export class WarcSink {
     return rotatedPath(this.#s.name, this.#index);
   }
 
+  /**
+   * Writes the batch's records. Exchange i's location (file index, offset, length of its response
+   * record) goes into `batch.meta` at i * LOC_STRIDE, in place: that is at or before i * META_STRIDE,
+   * meta the loop has already read, so no exchange's meta is overwritten before it is used.
+   */
   writeBatch(batch: ExchangeBatch): WrittenBatch {
     const n = batch.meta.length / META_STRIDE;
-    const out: WrittenBatch = { locs: new Float64Array(n * LOC_STRIDE), digests: new Array<string>(n), sha256: new Array<string>(n) };
+    const out: WrittenBatch = { digests: new Array<string>(n), sha256: new Array<string>(n) };
     const bytes = Buffer.from(batch.bytes.buffer, batch.bytes.byteOffset, batch.bytes.byteLength);
     const meta = batch.meta;
     for (let i = 0; i < n; i++) {
@@ -170,9 +176,9 @@ export class WarcSink {
       const offset = this.#size;
       if (spool) this.#spooledRecord(resHeader, res, spool);
       else this.#record(resHeader, res);
-      out.locs[i * LOC_STRIDE] = this.#index;
-      out.locs[i * LOC_STRIDE + 1] = offset;
-      out.locs[i * LOC_STRIDE + 2] = this.#size - offset;
+      meta[i * LOC_STRIDE] = this.#index;
+      meta[i * LOC_STRIDE + 1] = offset;
+      meta[i * LOC_STRIDE + 2] = this.#size - offset;
     }
     this.#flush();
     return out;

@@ -22,7 +22,7 @@ export type ToWorker =
 export type FromWorker =
   | { type: 'ready'; path: string }
   /** Locations are in the slot's meta area; payload digests joined by \n; hex SHA-256s, 64 chars each. */
-  | { type: 'written'; slot: number; digests: string; sha256: string }
+  | { type: 'written'; digests: string; sha256: string }
   | { type: 'closed' }
   | { type: 'error'; message: string; code?: string | undefined };
 
@@ -53,9 +53,9 @@ port.on('message', (m: ToWorker) => {
     if (m.once) slots.delete(m.slot);
     try {
       const meta = new Float64Array(slot!.meta, 0, m.count * META_STRIDE);
+      // Locations land in the shared meta area itself (WarcSink.writeBatch).
       const written = sink.writeBatch({ bytes: new Uint8Array(slot!.data, 0, m.used), meta, spools: m.spools });
-      meta.set(written.locs);
-      send({ type: 'written', slot: m.slot, digests: written.digests.join('\n'), sha256: written.sha256.join('') });
+      send({ type: 'written', digests: written.digests.join('\n'), sha256: written.sha256.join('') });
     } catch (err) {
       fail(err);
     }

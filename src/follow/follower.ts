@@ -129,13 +129,17 @@ export class Follower implements LinkAdmitter {
     let fresh = 0;
     if (max === null) fresh = this.frontier.admit(field, depth, accepted);
     else {
-      // One at a time near the limit, so exactly --max-pages distinct URLs get in.
-      for (let i = 0; i < accepted.length; i++) {
-        if (this.#pages + fresh >= max) {
+      // In slices no longer than the room left: a slice adds at most its length, so exactly
+      // --max-pages distinct URLs get in, and the limit is reached only at a slice's end.
+      for (let i = 0; i < accepted.length; ) {
+        const room = max - this.#pages - fresh;
+        if (room <= 0) {
           this.#overLimit += accepted.length - i;
           break;
         }
-        fresh += this.frontier.admit(field, depth, [accepted[i]!]);
+        const slice = i === 0 && room >= accepted.length ? accepted : accepted.slice(i, i + room);
+        fresh += this.frontier.admit(field, depth, slice);
+        i += slice.length;
       }
     }
     this.#pages += fresh;

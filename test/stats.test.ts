@@ -15,6 +15,15 @@ describe('stats', () => {
     expect(snap.latencyBuckets.reduce((n, [, c]) => n + c, 0)).toBe(1000);
   });
 
+  it('the mean is the exact mean of the recorded latencies (to the microsecond), untimed lines aside', () => {
+    const s = new Stats();
+    s.record(true, 200, null, 1, 10, 1.5);
+    s.record(true, 200, null, 1, 10, 2_000.25);
+    s.record(false, null, 'invalid_url', 0, 0, NaN);
+    s.record(true, 200, null, 1, 10, 0.0001); // counted as 1 us, the histogram's floor
+    expect(s.snapshot({ linesRead: 3, skipped: 0 }, 1).latencyMs.mean).toBe(Math.round(((1_500 + 2_000_250 + 1) / 3 / 1000) * 100) / 100);
+  });
+
   it('no percentile is printed above the max', () => {
     const s = new Stats();
     s.record(true, 200, null, 1, 10, 9.97);

@@ -143,6 +143,15 @@ describe('admission log', () => {
     expect(readFileSync(records, 'utf8')).toBe('{"line":1,"url":"https://a.example/"}\n');
   });
 
+  it('refuses a complete line over 4 MiB by its number, and cuts such a stretch as a torn tail without holding it', async () => {
+    const huge = 'x'.repeat(4 * 1024 * 1024 + 1);
+    await expect(open(logFile(`${H}1\thttps://a.example/\n\t${huge}\n`))).rejects.toThrow(':3: not a sweep frontier log: a line over 4194304 bytes');
+    const torn = logFile(`${H}1\thttps://a.example/\n\thttps://a.example/x\n\t${huge}`);
+    const f = await open(torn);
+    expect(f.replayed).toMatchObject({ entries: 1, tornBytes: huge.length + 1 });
+    f.close();
+  });
+
   it('flushSync() writes everything appended so far, and nothing before it', async () => {
     const path = join(tempDir(), 'out.ndjson.frontier');
     const f = await open(path);

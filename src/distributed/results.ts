@@ -10,8 +10,8 @@
 // grow; it read from the first one). A kill between the fsync and the trim leaves those records
 // in Redis too: the next export appends them again (at least once, never lost).
 
-import { open } from 'node:fs/promises';
 import { RecordSink } from '../output.js';
+import { cutTornTail } from '../run/line-file.js';
 import { connect, duplicate, isFinished, queueKeys, queueState, type SweepRedis } from './redis.js';
 
 export interface ResultsOptions {
@@ -50,6 +50,8 @@ export async function exportResults(opts: ResultsOptions): Promise<{ records: nu
   if (opts.trim) {
     trimmer = duplicate(redis);
     await trimmer.connect();
+    // A torn last line (an export killed mid-write) was never trimmed from Redis: it is cut
+    // here and written again whole.
     await cutTornTail(opts.output!);
   }
   let sink = new RecordSink(opts.output, opts.trim);
@@ -159,39 +161,4 @@ export async function exportResults(opts: ResultsOptions): Promise<{ records: nu
     process.stderr.write(`sweep: ${records} records appended to ${opts.output}; ${trimmed} entries deleted from queue '${opts.queue}'\n`);
   }
   return { records, trimmed, exitCode };
-}
-
-/**
- * Cuts a torn last line (an export killed mid-write) before appending: it was never trimmed
- * from Redis, so it is written again whole. A missing file is fine.
- */
-async function cutTornTail(path: string): Promise<void> {
-  let handle;
-  try {
-    handle = await open(path, 'r+');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw err;
-  }
-  try {
-    const size = (await handle.stat()).size;
-    const chunk = Buffer.alloc(64 * 1024);
-    let end = size;
-    while (end > 0) {
-      const start = Math.max(0, end - chunk.length);
-      const { bytesRead } = await handle.read(chunk, 0, end - start, start);
-      const nl = chunk.subarray(0, bytesRead).lastIndexOf(10);
-      if (nl !== -1) {
-        end = start + nl + 1;
-        break;
-      }
-      end = start;
-    }
-    if (end < size) {
-      await handle.truncate(end);
-      await handle.sync();
-    }
-  } finally {
-    await handle.close();
-  }
 }

@@ -2,11 +2,12 @@
 // every URL line is admitted again at its depth (so later lines that lowered a depth lower it
 // again), URLs that already have a final record are only marked started, and the others are
 // queued in log order, which is the order they were first admitted. A torn last line (a kill
-// in the middle of a write) is cut off the file, never parsed. Memory is bounded: the file is
-// read in 1 MiB chunks and only the seen-set and the queue (which spills) keep anything.
+// in the middle of a write) is cut off the file, never parsed (run/line-file.ts). Memory is
+// bounded: the file is read in 1 MiB chunks and only the seen-set and the queue (which spills)
+// keep anything.
 
-import { open } from 'node:fs/promises';
 import { UsageError } from '../errors.js';
+import { MAX_LINE_BYTES, readLineFile, type LineVisitor } from '../run/line-file.js';
 import { LOG_HEADER } from './log.js';
 import type { PackedQueue } from './queue.js';
 import { MAX_DEPTH, type SeenSet } from './seen.js';
@@ -43,58 +44,22 @@ export async function replayLog(
   isFinished: (url: string) => boolean = () => false,
 ): Promise<ReplayStats> {
   const stats: ReplayStats = { entries: 0, pending: 0, finished: 0, tornBytes: 0, bytes: 0 };
-  let handle;
-  try {
-    handle = await open(path, 'r+');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return stats;
-    throw err;
-  }
-  try {
-    const reader = new LineReplayer(path, into, isFinished, stats);
-    const chunk = Buffer.allocUnsafe(CHUNK);
-    let offset = 0; // file offset of chunk[0]
-    let consumed = 0; // bytes up to and including the last newline
-    let carry: Buffer | null = null; // the start of a line that goes on in the next chunk
-    for (;;) {
-      const { bytesRead } = await handle.read(chunk, 0, CHUNK, offset);
-      if (bytesRead === 0) break;
-      const view = chunk.subarray(0, bytesRead);
-      let start = 0;
-      let nl = view.indexOf(10);
-      if (carry !== null && nl !== -1) {
-        const line: Buffer = Buffer.concat([carry, view.subarray(0, nl)]);
-        reader.line(line, 0, line.length);
-        carry = null;
-        start = nl + 1;
-        nl = view.indexOf(10, start);
-      }
-      while (nl !== -1) {
-        reader.line(view, start, nl);
-        start = nl + 1;
-        nl = view.indexOf(10, start);
-      }
-      if (start > 0) consumed = offset + start;
-      if (start < bytesRead) carry = carry === null ? Buffer.from(view.subarray(start)) : Buffer.concat([carry, view]);
-      offset += bytesRead;
-    }
-    reader.end();
+  const reader = new LineReplayer(path, into, isFinished, stats);
+  const scan = await readLineFile(path, reader, {
+    chunkBytes: CHUNK,
     // Without a complete header line the file holds nothing (blank lines at most): start afresh.
-    const keep = reader.sawHeader ? consumed : 0;
-    stats.tornBytes = offset - keep;
-    stats.bytes = keep;
-    if (keep < offset) {
-      await handle.truncate(keep);
-      await handle.sync();
-    }
-    return stats;
-  } finally {
-    await handle.close();
+    keep: (complete) => (reader.sawHeader ? complete : 0),
+  });
+  reader.end();
+  if (scan !== null) {
+    stats.tornBytes = scan.size - scan.kept;
+    stats.bytes = scan.kept;
   }
+  return stats;
 }
 
 /** The parser's state between lines: the page line that the URL lines below it belong to. */
-class LineReplayer {
+class LineReplayer implements LineVisitor {
   sawHeader = false;
   #lineNo = 0;
   #depth = -1;
@@ -122,6 +87,11 @@ class LineReplayer {
     } else {
       this.#page(buf, start, end);
     }
+  }
+
+  overlong(): void {
+    this.#lineNo++;
+    this.#fail(`a line over ${MAX_LINE_BYTES} bytes`);
   }
 
   end(): void {

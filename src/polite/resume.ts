@@ -5,9 +5,9 @@
 //
 // Crash safety: records are whole lines written in order, so a run killed at any moment
 // (SIGKILL included) leaves at most one torn line, at the very end. It is cut off (the file is
-// truncated after its last newline) before anything is appended, never parsed.
+// truncated after its last newline) before anything is appended, never parsed: run/line-file.ts.
 
-import { open, type FileHandle } from 'node:fs/promises';
+import { readLineFile } from '../run/line-file.js';
 
 /** A growable bitset of line numbers. */
 export class LineSet {
@@ -65,76 +65,24 @@ export function isFinal(record: { error?: { code?: unknown } | null }): boolean 
   return record.error == null || record.error.code !== 'aborted';
 }
 
-/** Lines longer than this cannot be records (a record stays under 1 MiB: a URL of at most
- * 64 Ki characters, JSON-escaped, twice, and a short message): not accumulated, counted unreadable. */
-export const MAX_RECORD_BYTES = 4 * 1024 * 1024;
-
 /**
- * Reads a previous run's records and cuts a torn tail. A missing file is an empty state
- * (the first run of a resumable crawl); so is an empty one (a run killed before its first
- * record). Lines are split on the newline byte, which never occurs inside a UTF-8 sequence, so
- * a multi-byte character torn by a kill stays in the torn tail. `chunkBytes` is the read size
- * (tests make it small to cross chunk boundaries).
+ * Reads a previous run's records and cuts a torn tail (run/line-file.ts). A missing file is an
+ * empty state (the first run of a resumable crawl); so is an empty one (a run killed before its
+ * first record). A line too long to be a record is counted unreadable. `chunkBytes` is the read
+ * size (tests make it small to cross chunk boundaries).
  */
 export async function scanResume(path: string, chunkBytes = 256 * 1024, keys?: FinishedKeys): Promise<ResumeState> {
   const state: ResumeState = { final: new LineSet(), records: 0, tornBytes: 0, unreadable: 0 };
   if (keys !== undefined) state.finishedKeys = keys;
-  let handle: FileHandle;
-  try {
-    handle = await open(path, 'r');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return state;
-    throw err;
-  }
-  let size: number;
-  let consumed = 0; // bytes up to and including the last newline
-  try {
-    size = (await handle.stat()).size;
-    const buf = Buffer.allocUnsafe(Math.max(1, Math.min(chunkBytes, size)));
-    let parts: Buffer[] = []; // the line being read, when it spans chunks
-    let partBytes = 0;
-    let overlong = false;
-    let offset = 0;
-    while (offset < size) {
-      const { bytesRead } = await handle.read(buf, 0, Math.min(buf.length, size - offset), offset);
-      if (bytesRead === 0) break; // the file shrank under us: what is left is not ours to judge
-      let start = 0;
-      let nl = buf.indexOf(10, 0);
-      while (nl !== -1 && nl < bytesRead) {
-        if (overlong) state.unreadable++;
-        else if (partBytes === 0) readLine(buf.toString('utf8', start, nl), state, keys);
-        else readLine(Buffer.concat([...parts, buf.subarray(start, nl)]).toString('utf8'), state, keys);
-        parts = [];
-        partBytes = 0;
-        overlong = false;
-        start = nl + 1;
-        consumed = offset + start;
-        nl = buf.indexOf(10, start);
-      }
-      if (start < bytesRead && !overlong) {
-        partBytes += bytesRead - start;
-        if (partBytes > MAX_RECORD_BYTES) {
-          overlong = true;
-          parts = [];
-        } else {
-          parts.push(Buffer.from(buf.subarray(start, bytesRead))); // a copy: buf is reused
-        }
-      }
-      offset += bytesRead;
-    }
-  } finally {
-    await handle.close();
-  }
-  if (consumed < size) {
-    state.tornBytes = size - consumed;
-    const writable = await open(path, 'r+');
-    try {
-      await writable.truncate(consumed);
-      await writable.sync();
-    } finally {
-      await writable.close();
-    }
-  }
+  const scan = await readLineFile(
+    path,
+    {
+      line: (buf, start, end) => readLine(buf.toString('utf8', start, end), state, keys),
+      overlong: () => state.unreadable++,
+    },
+    { chunkBytes },
+  );
+  if (scan !== null) state.tornBytes = scan.size - scan.kept;
   return state;
 }
 

@@ -4,6 +4,11 @@
 
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GROUP } from '../src/distributed/redis.js';
+import { defineScripts } from '../src/distributed/scripts.js';
+import { toJob } from '../src/distributed/source.js';
+import { encodeParent } from '../src/follow/via.js';
+import { unfetchedRecord } from '../src/record.js';
 import { runCli } from './helpers.js';
 import { enqueueUrls, exportedRecords, range, sortedLines, until, useRedisQueue } from './distributed-helpers.js';
 import { startRecorder, type Recorder } from './polite-helpers.js';
@@ -81,6 +86,39 @@ describe.runIf(q.haveRedis)('dead letters: --max-deliveries', () => {
     expect(sortedLines(records)).toEqual(range(2));
     expect(records.find((r) => r.line === 1)!.error!.code).toBe('max_deliveries');
     expect(records.find((r) => r.line === 2)!.ok).toBe(true);
+  });
+
+  it("a dead letter's record is the one a worker writes for that entry unfetched: list line, seed, found page, sitemap URL", async () => {
+    // The Lua script writes it by hand (it must be atomic with the acknowledgement); this holds it
+    // to record.ts and source.ts's reading of the entry: line null for found URLs, depth, parent, kind.
+    const redis = defineScripts(q.redis.duplicate());
+    const k = q.keys;
+    const seed = 'http://a.test/';
+    const entries = [
+      ['l', '7', 'u', 'http://a.test/plain?q="x"', 'o', 'http://a.test', 'p', '/plain?q="x"'],
+      ['l', '3', 'u', seed, 'o', 'http://a.test', 'p', '/', 'd', '0', 's', seed],
+      ['l', '0', 'u', 'http://a.test/x', 'o', 'http://a.test', 'p', '/x', 'd', '2', 'pa', encodeParent('page', 'http://a.test/p/é', seed)],
+      ['l', '0', 'u', 'http://a.test/s', 'o', 'http://a.test', 'p', '/s', 'd', '0', 'pa', encodeParent('sitemap', 'http://a.test/sitemap.xml', seed)],
+      ['l', '0', 'u', 'http://a.test/own', 'o', 'http://a.test', 'p', '/own', 'd', '1', 'pa', encodeParent('page', seed, seed)],
+    ];
+    try {
+      await redis.xgroup('CREATE', k.jobs, GROUP, '0', 'MKSTREAM');
+      const ids: string[] = [];
+      for (const fields of entries) ids.push((await redis.xadd(k.jobs, '*', ...fields))!);
+      await redis.xreadgroup('GROUP', GROUP, 'c', 'COUNT', 10, 'STREAMS', k.jobs, '>');
+      const [, , dead] = await redis.sweepReclaimOwn(k.jobs, k.results, k.meta, k.dead, GROUP, 'c', '0-0', 100, 1);
+      expect(dead).toBe(entries.length);
+      const written = (await redis.xrange(k.results, '-', '+')) as [string, string[]][];
+      expect(written).toHaveLength(entries.length);
+      for (const [, fields] of written) {
+        const entryId = fields[fields.indexOf('j') + 1]!;
+        const record = JSON.parse(fields[fields.indexOf('r') + 1]!) as { error: { message: string } };
+        const job = toJob([entryId, entries[ids.indexOf(entryId)]!]);
+        expect(record).toEqual(JSON.parse(unfetchedRecord(job, 'max_deliveries', record.error.message)));
+      }
+    } finally {
+      redis.disconnect();
+    }
   });
 
   it('rejects a bad --max-deliveries with exit 2 naming the option', async () => {

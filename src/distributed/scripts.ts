@@ -117,8 +117,23 @@ return written
  * record in the results, a copy in the dead-letter stream (line, URL as shown, origin, path and
  * deliveries; no credentials), and its deletion from the jobs stream, in the same atomic step.
  * `fields` is the entry's field list, or nil when the entry is gone from the stream.
+ * The record is record.ts's unfetchedRecord for the worker's job (source.ts toJob): a found URL's
+ * line is null, and a recursive crawl's entry carries its depth, parent and kind, the parent
+ * field decoded as follow/via.ts decodeParent does. test/distributed-dead.test.ts compares the two.
  */
 const DEAD_LETTER = `
+local kinds = {p = 'page', r = 'robots', s = 'sitemap'}
+local function via_fields(f)
+  if not f['d'] then return '' end
+  local pa = f['pa'] or ''
+  local kind = kinds[string.sub(pa, 1, 1)]
+  if kind == nil or #pa < 2 then return ',"depth":' .. f['d'] .. ',"parent":null' end
+  local rest = string.sub(pa, 2)
+  local space = string.find(rest, ' ', 1, true)
+  local out = ',"depth":' .. f['d'] .. ',"parent":' .. cjson.encode(space and string.sub(rest, 1, space - 1) or rest)
+  if kind ~= 'page' then out = out .. ',"kind":"' .. kind .. '"' end
+  return out
+end
 local function dead_letter(id, fields, deliveries, max)
   if redis.call('XACK', KEYS[1], ARGV[1], id) == 0 then return 0 end
   redis.call('XDEL', KEYS[1], id)
@@ -128,9 +143,9 @@ local function dead_letter(id, fields, deliveries, max)
   local line, url = f['l'] or '0', f['u'] or ''
   local message = 'delivered ' .. deliveries .. ' times and never finished (--max-deliveries ' .. max ..
     '): each worker that took it died or stalled; not delivered again'
-  redis.call('XADD', KEYS[2], '*', 'j', id, 'l', line, 'r', '{"line":' .. line .. ',"url":' .. cjson.encode(url) ..
+  redis.call('XADD', KEYS[2], '*', 'j', id, 'l', line, 'r', '{"line":' .. (line == '0' and 'null' or line) .. ',"url":' .. cjson.encode(url) ..
     ',"ok":false,"status":null,"bytes":0,"attempts":0,"ms":0,"ttfbMs":null,"redirects":0,"finalUrl":null' ..
-    ',"error":{"code":"max_deliveries","message":' .. cjson.encode(message) .. '}}')
+    ',"error":{"code":"max_deliveries","message":' .. cjson.encode(message) .. '}' .. via_fields(f) .. '}')
   redis.call('XADD', KEYS[4], '*', 'j', id, 'l', line, 'u', url, 'o', f['o'] or '', 'p', f['p'] or '', 'n', deliveries)
   return 1
 end

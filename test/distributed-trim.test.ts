@@ -104,6 +104,53 @@ describe.runIf(q.haveRedis)('what a queue keeps in Redis', () => {
     expect(await q.redis.xlen(q.keys.jobs)).toBe(0);
   });
 
+  it('one --trim export of a queue at a time: a second is refused and touches nothing; the lease is let go at the end, and a killed one lets go by itself', async () => {
+    await enqueueUrls(q, urls(0, 30));
+    expect((await runCli(['work', ...q.args(), '-c', '8'])).code).toBe(0);
+    // A lease held by another export (taken by hand: a stand-in for one running elsewhere, or
+    // killed less than 30 s ago).
+    await q.redis.set(q.keys.exporter, 'other-host-4242-abcd', 'PX', 60_000);
+    const file = join(tempDir(), 'busy.ndjson');
+    writeFileSync(file, '{"line":1,"url":"earlier","ok":true}\n{"line":2,"url":"being wri');
+    const refused = await trimTo(file);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^sweep: another 'sweep results --trim' is exporting queue '\w+' \(other-host-4242-abcd, its lease ends in \d+ s unless renewed\): one --trim export at a time/);
+    // Nothing cut, nothing appended, nothing trimmed.
+    expect(readFileSync(file, 'utf8')).toBe('{"line":1,"url":"earlier","ok":true}\n{"line":2,"url":"being wri');
+    expect(await q.redis.xlen(q.keys.results)).toBe(30);
+    // Once the other export's lease has run out, the next one runs, and lets go of its own.
+    await q.redis.pexpire(q.keys.exporter, 50);
+    await until(async () => (await q.redis.exists(q.keys.exporter)) === 0);
+    expect((await trimTo(file)).code).toBe(0);
+    expect(sortedLines(readRecords(file).slice(1))).toEqual(range(30));
+    expect(await q.redis.exists(q.keys.exporter)).toBe(0);
+    expect(await q.redis.xlen(q.keys.results)).toBe(0);
+  });
+
+  it('an export whose lease went to another exporter stops at the next renewal, exit 1, and trims nothing more', async () => {
+    await enqueueUrls(q, urls(0, 30));
+    expect((await runCli(['work', ...q.args(), '-c', '8'])).code).toBe(0);
+    await enqueueUrls(q, urls(30, 1)); // never crawled: the queue is not finished, --follow waits
+    const file = join(tempDir(), 'lost.ndjson');
+    const r = await trimTo(file, ['--follow'], async () => {
+      await until(async () => (await q.redis.exists(q.keys.exporter)) === 1);
+      await until(() => {
+        try {
+          return readFileSync(file, 'utf8').split('\n').length > 30;
+        } catch {
+          return false;
+        }
+      });
+      await q.redis.set(q.keys.exporter, 'thief-1-0000'); // what an expiry and another export's take would leave
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^sweep: lost the export lease of queue '\w+' .*: stopping; what was not trimmed stays in Redis$/m);
+    expect(sortedLines(readRecords(file))).toEqual(range(30));
+    // At least once: the records it wrote were not trimmed, so the next export writes them again.
+    expect(await q.redis.xlen(q.keys.results)).toBe(30);
+    expect(await q.redis.get(q.keys.exporter)).toBe('thief-1-0000');
+  });
+
   it('--trim without -o is refused with exit 2 naming --trim (a pipe cannot say it kept the records)', async () => {
     const r = await runCli(['results', ...q.args(), '--trim']);
     expect(r.code).toBe(2);

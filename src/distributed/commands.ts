@@ -42,12 +42,12 @@ interface QueueOptions {
 
 /** Runs a distributed action; an unreachable or failing Redis is one line on stderr and exit 1. */
 async function run(action: () => Promise<number>): Promise<void> {
-  const { isRedisError, RedisUnavailable } = await import('./redis.js');
+  const { isRedisError, QueueBusy, RedisUnavailable } = await import('./redis.js');
   try {
     process.exitCode = await action();
   } catch (err) {
     if (!isRedisError(err)) throw err;
-    process.stderr.write(`sweep: ${err instanceof RedisUnavailable ? '' : 'Redis: '}${err.message}\n`);
+    process.stderr.write(`sweep: ${err instanceof RedisUnavailable || err instanceof QueueBusy ? '' : 'Redis: '}${err.message}\n`);
     process.exitCode = 1;
   }
 }

@@ -43,6 +43,8 @@ export interface QueueKeys {
   pauses: string;
   /** Prefix of the per-origin schedules of --per-host-rate (the origin follows). */
   hostRate: string;
+  /** Held by the one `results --trim` exporting the queue (a token that expires; results.ts). */
+  exporter: string;
 }
 
 export function queueKeys(queue: string): QueueKeys {
@@ -59,17 +61,22 @@ export function queueKeys(queue: string): QueueKeys {
     found: base + 'found',
     pauses: base + 'pauses',
     hostRate: base + 'host-rate:',
+    exporter: base + 'exporter',
   };
 }
 
 /** A connection failure at start, reported as one line (exit 1), not a stack trace. */
 export class RedisUnavailable extends Error {}
 
-/** An error of Redis or of the connection to it (not a bug of sweep's): one line, exit 1. */
+/** A queue held by another command that must run alone (results --trim): one line, exit 1. */
+export class QueueBusy extends Error {}
+
+/** An error of Redis, of the connection to it or a busy queue (not a bug of sweep's): one line, exit 1. */
 export function isRedisError(err: unknown): err is Error {
   if (!(err instanceof Error)) return false;
   return (
     err instanceof RedisUnavailable ||
+    err instanceof QueueBusy ||
     err.name === 'ReplyError' ||
     err.name === 'MaxRetriesPerRequestError' ||
     /Connection is closed|ECONNREFUSED|ECONNRESET|ETIMEDOUT/.test(err.message)

@@ -9,10 +9,18 @@
 // the last entry written, so it removes exactly the entries this export read (stream ids only
 // grow; it read from the first one). A kill between the fsync and the trim leaves those records
 // in Redis too: the next export appends them again (at least once, never lost).
+//
+// One --trim export of a queue at a time: two would append the same records, and the second's
+// torn-tail cut could truncate lines the first had written but not yet trimmed (then lost once
+// it trims). So --trim takes a lease first (the queue's `exporter` key, a token with a 30 s
+// expiry, renewed every 10 s) and refuses to start while another exporter holds it; a killed
+// export's lease ends by itself. A trim happens only while the lease is still this export's.
 
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { RecordSink } from '../output.js';
 import { cutTornTail } from '../run/line-file.js';
-import { connect, duplicate, isFinished, queueKeys, queueState, type SweepRedis } from './redis.js';
+import { connect, duplicate, isFinished, QueueBusy, queueKeys, queueState, type SweepRedis } from './redis.js';
 
 export interface ResultsOptions {
   redis: string;
@@ -27,6 +35,21 @@ const PAGE = 5_000;
 /** With --trim: sync the file and trim Redis at least this often, and after this many records. */
 const TRIM_EVERY_MS = 5_000;
 const TRIM_EVERY_RECORDS = 100_000;
+/** The export lease: how long it lasts without renewal, and how often it is renewed. */
+export const LEASE_MS = 30_000;
+const RENEW_EVERY_MS = 10_000;
+
+/** Takes the queue's export lease, or says who holds it. Returns the token that holds it now. */
+async function takeLease(redis: SweepRedis, key: string, queue: string): Promise<string> {
+  const token = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+  if ((await redis.set(key, token, 'PX', LEASE_MS, 'NX')) === 'OK') return token;
+  const [holder, ms] = await Promise.all([redis.get(key), redis.pttl(key)]);
+  throw new QueueBusy(
+    `another 'sweep results --trim' is exporting queue '${queue}' (${holder ?? 'just finished'}` +
+      `${ms > 0 ? `, its lease ends in ${Math.ceil(ms / 1000)} s unless renewed` : ''}): one --trim export at a time, ` +
+      'or both would append the same records (a killed export lets go by itself within 30 s)',
+  );
+}
 
 type Entry = [string, string[]];
 
@@ -47,9 +70,17 @@ export async function exportResults(opts: ResultsOptions): Promise<{ records: nu
   // Trims go through a connection of their own: on Ctrl-C the reader is closed under its blocked
   // XREAD, and what was written must still be trimmed.
   let trimmer: SweepRedis | null = null;
+  let lease: string | null = null;
   if (opts.trim) {
     trimmer = duplicate(redis);
     await trimmer.connect();
+    try {
+      lease = await takeLease(trimmer, keys.exporter, opts.queue);
+    } catch (err) {
+      redis.disconnect();
+      trimmer.disconnect();
+      throw err;
+    }
     // A torn last line (an export killed mid-write) was never trimmed from Redis: it is cut
     // here and written again whole.
     await cutTornTail(opts.output!);
@@ -82,6 +113,25 @@ export async function exportResults(opts: ResultsOptions): Promise<{ records: nu
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  /** The lease went to another exporter (this one stalled past it): stop, trim nothing more. */
+  const leaseLost = (): void => {
+    if (lease === null) return;
+    lease = null;
+    process.stderr.write(`sweep: lost the export lease of queue '${opts.queue}' (stalled over ${LEASE_MS / 1000} s?): stopping; what was not trimmed stays in Redis\n`);
+    exitCode = 1;
+    stopped = true;
+    redis.disconnect();
+  };
+  const renewal =
+    lease === null
+      ? null
+      : setInterval(() => {
+          if (lease === null) return;
+          trimmer!.sweepLease(keys.exporter, lease, LEASE_MS).then(
+            (held) => held === 0 && leaseLost(),
+            () => {}, // Redis unreachable for now: the next renewal or trim tells
+          );
+        }, RENEW_EVERY_MS).unref();
 
   // With --trim: the last entry written, and where the current file segment began.
   let written: string | null = null;
@@ -90,7 +140,8 @@ export async function exportResults(opts: ResultsOptions): Promise<{ records: nu
   /** Syncs the file, then deletes from Redis what it now holds. */
   const trimWritten = async (reopen: boolean): Promise<void> => {
     await sink.close();
-    if (exitCode === 1 || sink.broken) return;
+    if (exitCode === 1 || sink.broken || lease === null) return;
+    if ((await trimmer!.sweepLease(keys.exporter, lease, LEASE_MS)) === 0) return leaseLost();
     if (written !== null) trimmed += await trimmer!.sweepTrimResults(keys.results, keys.meta, nextId(written));
     untrimmed = 0;
     segmentAt = performance.now();
@@ -149,9 +200,11 @@ export async function exportResults(opts: ResultsOptions): Promise<{ records: nu
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    if (renewal !== null) clearInterval(renewal);
     try {
       if (trimmer !== null) await trimWritten(false);
       else await sink.close();
+      if (lease !== null) await trimmer!.sweepLease(keys.exporter, lease, 0);
     } finally {
       redis.disconnect();
       trimmer?.disconnect();

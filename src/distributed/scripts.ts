@@ -302,6 +302,16 @@ if n > 0 then redis.call('HINCRBY', KEYS[2], 'exported', n) end
 return n
 `;
 
+/**
+ * A lease (KEYS key; ARGV token, ms): renewed for `ms` only while `token` holds it; ms 0 lets go
+ * of it. Returns 1 when the token held it, 0 when it had expired or was someone else's.
+ */
+const LEASE = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if ARGV[2] == '0' then redis.call('DEL', KEYS[1]) else redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 1
+`;
+
 /** {next start, entries ([id, fields] pairs), entries made dead letters}. */
 export type ReclaimReply = [next: string, entries: [string, string[]][], dead: number];
 
@@ -318,6 +328,7 @@ export interface SweepRedis extends Redis {
   sweepHostPauses(pauses: string): Promise<string[]>;
   sweepTrimResults(results: string, meta: string, minId: string): Promise<number>;
   sweepForgetConsumer(jobs: string, group: string, consumer: string): Promise<number>;
+  sweepLease(key: string, token: string, ms: number): Promise<number>;
 }
 
 /** Makes the scripts commands of this connection (each connection needs its own). */
@@ -332,5 +343,6 @@ export function defineScripts(redis: Redis): SweepRedis {
   redis.defineCommand('sweepHostPauses', { numberOfKeys: 1, lua: HOST_PAUSES });
   redis.defineCommand('sweepTrimResults', { numberOfKeys: 2, lua: TRIM_RESULTS });
   redis.defineCommand('sweepForgetConsumer', { numberOfKeys: 1, lua: FORGET_CONSUMER });
+  redis.defineCommand('sweepLease', { numberOfKeys: 1, lua: LEASE });
   return redis as SweepRedis;
 }

@@ -1,7 +1,8 @@
 // The local crawl: input files / stdin as the job source, stdout or -o (or --resume's file) as
 // the sink, and the run core (run/core.ts) in between. Everything else a run does lives there.
 
-import { dirname, resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import { basename, dirname, resolve } from 'node:path';
 import type { CrawlConfig } from './config.js';
 import type { Follower, FollowStats } from './follow/follower.js';
 import type { FollowConfig } from './follow/options.js';
@@ -120,16 +121,28 @@ async function finishedKeys(): Promise<FinishedKeys> {
   return { keyOf: normalizeUrl, add: (key) => void set.claim(key, 0), has: (key) => set.has(key) };
 }
 
-/** Opens the frontier: beside --resume's file its admission log; its spill in --state-dir or the output's directory. */
+/**
+ * Opens the frontier: beside --resume's file its admission log; its spill in --state-dir or the
+ * output's directory, named after the records file so that the next run on that file removes
+ * what a killed one left (`sweep-frontier-<file name>-<hash of its path>`).
+ */
 async function openFollower(cfg: CrawlConfig, follow: FollowConfig, resume: ResumeState | null): Promise<Follower> {
   const { Follower } = await import('./follow/follower.js');
   const file = cfg.resume ?? cfg.output;
+  const path = file === null ? null : resolve(file);
   return Follower.open(follow, {
     resumeLog: cfg.resume === null ? null : `${cfg.resume}.frontier`,
-    spillDir: follow.stateDir ?? (file === null ? null : dirname(resolve(file))),
+    spillDir: follow.stateDir ?? (path === null ? null : dirname(path)),
+    spillName: path === null ? null : spillNameFor(path),
     ...(resume?.finishedKeys === undefined ? {} : { isFinished: (key: string) => resume.finishedKeys!.has(key) }),
     robots: cfg.robots,
   });
+}
+
+/** A spill directory's name for the records file at `path`: readable, and one per path. */
+export function spillNameFor(path: string): string {
+  const hash = createHash('sha256').update(path).digest('hex').slice(0, 12);
+  return `sweep-frontier-${[...basename(path)].slice(0, 60).join('')}-${hash}`;
 }
 
 function formatFollow(s: FollowStats): string {

@@ -2,9 +2,10 @@
 // command ends with exactly one final record per admitted URL in FILE, and every page within the
 // depth fetched; FILE.frontier beside it holds the admitted URLs.
 
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spillNameFor } from '../src/crawl.js';
 import { siteLinks } from '../src/site.js';
 import { startTestbed, type Testbed } from '../src/testbed.js';
 import { runAndKill, runCli, tempDir, tempList } from './helpers.js';
@@ -52,5 +53,17 @@ describe('--resume with --depth', () => {
     // Exactly one final record per URL: the seed and every page of the site.
     expect(new Set(urls).size, context).toBe(urls.length);
     expect(new Set(urls), context).toEqual(allPages(n));
+  });
+  it("removes the spill directory a killed run left beside the records file (named after it), and nothing else", async () => {
+    const dir = tempDir();
+    const out = join(dir, 'crawl.ndjson');
+    const leftover = join(dir, spillNameFor(out));
+    mkdirSync(leftover);
+    writeFileSync(join(leftover, '7.seg'), 'segments of a SIGKILLed run');
+    writeFileSync(join(dir, 'notes.txt'), 'mine');
+    const r = await runCli(['-q', '-c', '4', '--depth', '2', '--resume', out, tempList([`${tb.url}/site/20/`])]);
+    expect(r.code).toBe(0);
+    expect(existsSync(leftover)).toBe(false);
+    expect(readdirSync(dir).sort()).toEqual(['crawl.ndjson', 'crawl.ndjson.frontier', 'notes.txt']);
   });
 });

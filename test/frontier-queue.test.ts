@@ -1,7 +1,7 @@
 // PackedQueue (src/frontier/queue.ts) and its segment store (segments.ts): a FIFO of URLs packed
 // as bytes, spilling whole segments to a directory the caller named.
 
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -124,6 +124,35 @@ describe('PackedQueue', () => {
     expect(readdirSync(dir)).toEqual([]);
     expect(q.length).toBe(0);
     expect(q.shift()).toBeUndefined();
+  });
+
+  it('a named spill directory: what a killed run left there is removed at open, it is used, and close() removes it', () => {
+    const dir = tempDir();
+    const named = join(dir, 'sweep-frontier-out.ndjson-0123abcd4567');
+    mkdirSync(named);
+    for (let i = 0; i < 5; i++) writeFileSync(join(named, `${i}.seg`), 'left by a SIGKILLed run');
+    const q = new PackedQueue({ spillDir: dir, spillName: 'sweep-frontier-out.ndjson-0123abcd4567', segmentBytes: 1024, memoryBudget: 0 });
+    expect(existsSync(named)).toBe(false); // gone at open, before anything spills
+    for (let i = 0; i < 500; i++) q.push(`https://a.example/${i}`, 1, page(i));
+    expect(q.spillPath).toBe(named);
+    expect(readdirSync(named).every((n) => /^\d+\.seg$/.test(n))).toBe(true);
+    expect(drain(q).length).toBe(500 * 20);
+    q.close();
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('a named spill directory holding anything but spill files is left alone: the queue spills to a fresh one', () => {
+    const dir = tempDir();
+    const named = join(dir, 'sweep-frontier-x');
+    mkdirSync(named);
+    writeFileSync(join(named, 'notes.txt'), 'mine');
+    writeFileSync(join(named, '0.seg'), '');
+    const q = new PackedQueue({ spillDir: dir, spillName: 'sweep-frontier-x', segmentBytes: 1024, memoryBudget: 0 });
+    for (let i = 0; i < 500; i++) q.push(`https://a.example/${i}`, 1, page(i));
+    expect(q.spillPath!.startsWith(join(dir, `sweep-frontier-${process.pid}-`))).toBe(true);
+    q.close();
+    expect(readdirSync(dir)).toEqual(['sweep-frontier-x']);
+    expect(readdirSync(named).sort()).toEqual(['0.seg', 'notes.txt']);
   });
 
   it('writes nothing anywhere without a spill directory', () => {

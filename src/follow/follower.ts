@@ -73,12 +73,17 @@ export class Follower implements LinkAdmitter {
 
   /**
    * Opens the frontier. `resumeLog`: FILE.frontier beside --resume's FILE (replayed, minus what
-   * `isFinished` says has a final record); `spillDir`: where its queue may spill, or null.
+   * `isFinished` says has a final record); `spillDir`: where its queue may spill, or null, and
+   * `spillName` the name of its spill directory there (else a temporary one).
    */
-  static async open(cfg: FollowConfig, o: { resumeLog: string | null; spillDir: string | null; isFinished?: (key: string) => boolean; robots: boolean }): Promise<Follower> {
+  static async open(
+    cfg: FollowConfig,
+    o: { resumeLog: string | null; spillDir: string | null; spillName?: string | null; isFinished?: (key: string) => boolean; robots: boolean },
+  ): Promise<Follower> {
     const frontier = await Frontier.open({
       logPath: o.resumeLog,
       spillDir: o.spillDir,
+      spillName: o.spillName ?? null,
       ...(o.isFinished === undefined ? {} : { isFinished: o.isFinished }),
     });
     return new Follower(cfg, frontier, o.robots);

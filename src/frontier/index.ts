@@ -33,6 +33,8 @@ export interface FrontierOptions {
   logPath: string | null;
   /** Where queue segments may spill beyond `memoryBudget`; null: all in memory. */
   spillDir: string | null;
+  /** The spill directory's name in spillDir, which the next run of the same crawl clears (segments.ts). */
+  spillName?: string | null;
   /** Bytes of queue segments kept in memory when spilling (default 16 MiB). */
   memoryBudget?: number;
   /** Queue segment size (default 1 MiB; tests use small ones). */
@@ -70,6 +72,7 @@ export class Frontier {
     const seen = new SeenSet(hasher, opts.initialCapacity);
     const queue = new PackedQueue({
       spillDir: opts.spillDir,
+      spillName: opts.spillName ?? null,
       memoryBudget: opts.memoryBudget,
       segmentBytes: opts.segmentBytes,
     });

@@ -26,6 +26,8 @@ export interface QueueEntry {
 export interface QueueOptions {
   /** Directory for spill files; null keeps every segment in memory (no budget). */
   spillDir: string | null;
+  /** The spill directory's name in spillDir (segments.ts); else a mkdtemp one. */
+  spillName?: string | null;
   /** Bytes of segments held in memory before spilling (with a spillDir); >= 3 segments. */
   memoryBudget?: number;
   /** Segment size (tests use small ones to cross many segments). */
@@ -59,7 +61,7 @@ export class PackedQueue {
     const budget = opts.memoryBudget ?? DEFAULT_MEMORY_BUDGET;
     // The reader's, the writer's and the spare segment are always in memory.
     const sealedBudget = Math.max(0, budget - 3 * this.#segmentBytes);
-    this.#store = new SegmentStore({ segmentBytes: this.#segmentBytes, budgetBytes: sealedBudget, spillDir: opts.spillDir });
+    this.#store = new SegmentStore({ segmentBytes: this.#segmentBytes, budgetBytes: sealedBudget, spillDir: opts.spillDir, spillName: opts.spillName ?? null });
   }
 
   /** URLs pushed and not shifted yet. */

@@ -4,15 +4,18 @@
 // Buffer is handed back to the writer, so spilling allocates nothing: the newest segments spill
 // (they are read last) while the oldest stay in memory (read next).
 //
-// Spill files live in one directory made with mkdtemp inside the directory the caller named
-// (sweep-frontier-<pid>-XXXXXX), one file per segment, deleted as soon as it is read back (disk
-// use follows the backlog, not the history), and all of them on close(). A SIGKILLed run leaves
-// its directory behind: the admission log, not the spill, is what a resumed run reads, so it
-// may be deleted. With no spill directory nothing is ever written.
+// Spill files live in one directory inside the directory the caller named, one file per segment
+// (<n>.seg), deleted as soon as it is read back (disk use follows the backlog, not the history),
+// and all of them on close(). A SIGKILLed run leaves its directory behind; the admission log, not
+// the spill, is what a resumed run reads. So a crawl with a records file names its spill
+// directory after that file (`spillName`), and the next run on the same file removes what a
+// killed one left there as it starts. Without a name it is made with mkdtemp
+// (sweep-frontier-<pid>-XXXXXX), and a killed run's stays. With no spill directory nothing is
+// ever written.
 // I/O is synchronous, one whole segment at a time: it happens once per segment (1 MiB, some
 // 20,000 URLs), never per URL.
 
-import { closeSync, mkdtempSync, openSync, readSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { Fifo } from '../polite/fifo.js';
 
@@ -32,13 +35,20 @@ export interface SegmentStoreOptions {
   budgetBytes: number;
   /** Where spill files may go; null keeps everything in memory. */
   spillDir: string | null;
+  /** The spill directory's name inside spillDir, owned by this store (see above); else mkdtemp. */
+  spillName?: string | null;
 }
+
+/** What a store writes in its directory: only such a directory is removed as a leftover. */
+const SPILL_FILE = /^\d+\.seg$/;
 
 export class SegmentStore {
   readonly #segmentBytes: number;
   readonly #budget: number;
   readonly #spillDir: string | null;
   #dir: string | null = null;
+  /** The named directory to spill into, once its leftover is gone; null: mkdtemp. */
+  readonly #named: string | null = null;
   readonly #fifo = new Fifo<Sealed>();
   #inMemory = 0;
   #spare: Buffer | null = null;
@@ -49,6 +59,7 @@ export class SegmentStore {
     this.#segmentBytes = opts.segmentBytes;
     this.#budget = opts.budgetBytes;
     this.#spillDir = opts.spillDir;
+    if (opts.spillDir !== null && opts.spillName != null) this.#named = removeLeftover(join(opts.spillDir, opts.spillName));
   }
 
   /** Bytes of Buffers held here (sealed in memory and the spare). */
@@ -127,8 +138,15 @@ export class SegmentStore {
   }
 
   #spill(buf: Buffer, used: number): string {
-    // The pid in the name tells a killed run's leftovers (which close() never removed) apart.
-    this.#dir ??= mkdtempSync(join(this.#spillDir!, `sweep-frontier-${process.pid}-`));
+    if (this.#dir === null) {
+      if (this.#named !== null) {
+        mkdirSync(this.#named, { mode: 0o700 });
+        this.#dir = this.#named;
+      } else {
+        // The pid in the name tells a killed run's leftovers (which close() never removed) apart.
+        this.#dir = mkdtempSync(join(this.#spillDir!, `sweep-frontier-${process.pid}-`));
+      }
+    }
     const file = join(this.#dir, `${this.#fileSeq++}.seg`);
     const fd = openSync(file, 'wx', 0o600);
     try {
@@ -155,4 +173,22 @@ export class SegmentStore {
     }
     unlinkSync(file);
   }
+}
+
+/**
+ * Makes `dir` free for a store to use: removes it when it is a spill directory a killed run left
+ * (nothing in it but <n>.seg files). Returns `dir`, or null when something else is there, which
+ * is left alone (the store then uses mkdtemp).
+ */
+function removeLeftover(dir: string): string | null {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return dir;
+    return null; // a file of that name, or unreadable: not ours to judge
+  }
+  if (!names.every((n) => SPILL_FILE.test(n))) return null;
+  rmSync(dir, { recursive: true, force: true });
+  return dir;
 }

@@ -61,10 +61,16 @@ dns_stop() {
 }
 
 # dns_responder PORT DELAY_MS READY [ERRORS]: starts bench/dns-server.mjs in the background (its
-# pid in RESPONDER_PID; its stderr to ERRORS, else the terminal) and waits up to 5 s for its
-# ready line in READY, or until it exits (a port it cannot bind).
+# pid in RESPONDER_PID; its stderr to ERRORS, else the script's own) and waits up to 5 s for its
+# ready line in READY, or until it exits (a port it cannot bind). Not `2>/dev/stderr`: when the
+# script's stderr is a file (npm run bench:native >log 2>&1), that reopens it with O_TRUNC and
+# empties the log so far.
 dns_responder() {
-  node "$REPO/bench/dns-server.mjs" --port "$1" --delay "$2" >"$3" 2>"${4:-/dev/stderr}" &
+  if [[ -n ${4:-} ]]; then
+    node "$REPO/bench/dns-server.mjs" --port "$1" --delay "$2" >"$3" 2>"$4" &
+  else
+    node "$REPO/bench/dns-server.mjs" --port "$1" --delay "$2" >"$3" &
+  fi
   RESPONDER_PID=$!
   for _ in $(seq 50); do [[ -s $3 ]] && break; kill -0 "$RESPONDER_PID" 2>/dev/null || break; sleep 0.1; done
 }

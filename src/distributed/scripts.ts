@@ -70,6 +70,9 @@ const COMPLETE = `
 local written, acked = {}, {}
 local ok, failed = 0, 0
 local maxPages = tonumber(redis.call('HGET', KEYS[3], 'maxPages') or '0')
+-- The pages counter, read once: this script is the only one that adds found pages, and it runs
+-- alone, so it is counted here and written back once at the end.
+local pages = maxPages > 0 and tonumber(redis.call('HGET', KEYS[3], 'pages') or '0') or 0
 local admittedTotal = 0
 -- A page's links: "depth<TAB>parent<TAB>url<TAB>url...". Each normalized URL new to the crawl
 -- becomes a job entry, in the same atomic step as the page's record and acknowledgement: so
@@ -81,12 +84,12 @@ local function admit(blob)
   local admitted = 0
   for k = 3, n do
     local url = parts[k]
-    if maxPages > 0 and tonumber(redis.call('HGET', KEYS[3], 'pages') or '0') >= maxPages then break end
+    if maxPages > 0 and pages >= maxPages then break end
     if redis.call('SADD', KEYS[4], redis.sha1hex(url)) == 1 then
       local slash = string.find(url, '/', string.find(url, '://', 1, true) + 3, true)
       redis.call('XADD', KEYS[1], '*', 'l', '0', 'u', url, 'o', string.sub(url, 1, slash - 1), 'p', string.sub(url, slash),
         'd', depth, 'pa', parent)
-      redis.call('HINCRBY', KEYS[3], 'pages', 1)
+      pages = pages + 1
       admitted = admitted + 1
     end
   end
@@ -107,7 +110,10 @@ end
 if #acked > 0 then redis.call('XDEL', KEYS[1], unpack(acked)) end
 if ok > 0 then redis.call('HINCRBY', KEYS[3], 'ok', ok) end
 if failed > 0 then redis.call('HINCRBY', KEYS[3], 'failed', failed) end
-if admittedTotal > 0 then redis.call('HINCRBY', KEYS[3], 'enqueued', admittedTotal) end
+if admittedTotal > 0 then
+  redis.call('HINCRBY', KEYS[3], 'enqueued', admittedTotal)
+  redis.call('HINCRBY', KEYS[3], 'pages', admittedTotal)
+end
 return written
 `;
 

@@ -83,17 +83,20 @@ export async function crawl(cfg: CrawlConfig, io: CrawlIo = { stdin: process.std
     interrupts: sources.interrupts,
     parkedAtStop: 'record',
     stopMessage(signal: StopSignal, inFlight: number, graceMs: number): string {
-      // An open pipe on stdin would keep the process alive after the last record.
-      if (readsStdin) (io.stdin as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
       return `\nsweep: ${signal}: stopped reading input; ${inFlight} requests in flight get ${graceMs} ms to finish (${signal} again aborts them now)\n`;
     },
   });
   if (follower !== null) follower.onWork = () => run.pump();
   let outcome: RunOutcome;
   let followStats: FollowStats | null = null;
+  const executing = run.execute(); // subscribes to the interrupts before its first await
+  // After the run has stopped reading input (its listener came first): an open pipe on stdin
+  // would keep the process alive after the last record.
+  const letGoOfStdin = readsStdin ? sources.interrupts?.subscribe(() => (io.stdin as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.()) : undefined;
   try {
-    outcome = await run.execute();
+    outcome = await executing;
   } finally {
+    letGoOfStdin?.();
     followStats = follower?.stats() ?? null;
     follower?.close();
   }

@@ -6,6 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { refreshUrl, srcsetUrls } from '../src/discover/attr-values.js';
 import { cssUrlValues } from '../src/discover/css-urls.js';
 import { isCssType, isHtmlType, LinkExtractor, type PageLinks } from '../src/discover/extract.js';
+import { headerSaysNofollow } from '../src/discover/robots-tag.js';
+import { fc } from './property.js';
 
 const PAGE = 'http://example.com/dir/page.html';
 
@@ -30,6 +32,44 @@ describe('content types', () => {
     expect(isCssType('Text/CSS; charset=utf-8')).toBe(true);
     expect(isCssType('text/html')).toBe(false);
     expect(isCssType(null)).toBe(false);
+  });
+});
+
+describe('X-Robots-Tag', () => {
+  const says = (...pairs: string[]): boolean => headerSaysNofollow(pairs.map((p) => Buffer.from(p, 'latin1')));
+
+  it('nofollow or none for every crawler, in any header of that name, any case and spacing', () => {
+    expect(says('X-Robots-Tag', 'nofollow')).toBe(true);
+    expect(says('x-robots-tag', 'noindex, NoFollow')).toBe(true);
+    expect(says('X-ROBOTS-TAG', ' none ')).toBe(true);
+    expect(says('Content-Type', 'text/html', 'X-Robots-Tag', 'noarchive', 'X-Robots-Tag', 'nofollow')).toBe(true);
+    expect(says('X-Robots-Tag', 'unavailable_after: 2030-01-01, nofollow')).toBe(true);
+    expect(says('X-Robots-Tag', 'max-snippet: 20, nofollow')).toBe(true);
+  });
+
+  it('not: other directives, another header, or a value for one named crawler', () => {
+    expect(says()).toBe(false);
+    expect(says('X-Robots-Tag', 'noindex, noarchive')).toBe(false);
+    expect(says('X-Robots-Tags', 'nofollow')).toBe(false);
+    expect(says('Link', '<a>; rel=nofollow')).toBe(false);
+    expect(says('X-Robots-Tag', 'googlebot: nofollow')).toBe(false);
+    expect(says('X-Robots-Tag', 'otherbot: noindex, nofollow')).toBe(false);
+    expect(says('X-Robots-Tag', 'nofollowing')).toBe(false);
+  });
+
+  it('property: headers without a generic nofollow never say it; adding one anywhere does, adding a named crawler\'s does not', () => {
+    const token = fc.stringMatching(/^[A-Za-z0-9_.-]{1,12}$/);
+    const header = fc.tuple(fc.oneof(token, fc.constant('X-Robots-Tag')), fc.string({ maxLength: 30 }).filter((v) => !/nofollow|none/i.test(v)));
+    fc.assert(
+      fc.property(fc.array(header, { maxLength: 6 }), fc.nat(), token, (headers, at, bot) => {
+        const flat = (hs: [string, string][]): Buffer[] => hs.flat().map((v) => Buffer.from(v, 'latin1'));
+        expect(headerSaysNofollow(flat(headers))).toBe(false);
+        const i = at % (headers.length + 1);
+        const named = bot.toLowerCase() === 'unavailable_after' || bot.toLowerCase().startsWith('max-');
+        expect(headerSaysNofollow(flat([...headers.slice(0, i), ['X-Robots-Tag', 'noindex, nofollow'], ...headers.slice(i)]))).toBe(true);
+        if (!named) expect(headerSaysNofollow(flat([...headers.slice(0, i), ['x-robots-tag', `${bot}: nofollow`], ...headers.slice(i)]))).toBe(false);
+      }),
+    );
   });
 });
 

@@ -103,6 +103,36 @@ describe('--depth', () => {
   });
 });
 
+describe('X-Robots-Tag', () => {
+  let site: Server;
+  let url = '';
+  beforeAll(async () => {
+    // / links to /a (served with X-Robots-Tag: nofollow, links to /b) and /c (nofollow for
+    // googlebot only, links to /d).
+    site = createServer((req, res) => {
+      const html = { 'content-type': 'text/html' };
+      if (req.url === '/') res.writeHead(200, html).end('<a href="/a">a</a> <a href="/c">c</a>');
+      else if (req.url === '/a') res.writeHead(200, { ...html, 'x-robots-tag': 'noindex, nofollow' }).end('<a href="/b">b</a>');
+      else if (req.url === '/c') res.writeHead(200, { ...html, 'x-robots-tag': 'googlebot: nofollow' }).end('<a href="/d">d</a>');
+      else if (req.url === '/b' || req.url === '/d') res.writeHead(200, html).end('leaf');
+      else res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise((r) => site.close(r)));
+
+  it('with --robots a page served with X-Robots-Tag nofollow gives no links; one for another crawler does; without --robots all do', async () => {
+    const paths = async (extra: string[]): Promise<string[]> => {
+      const r = await runCli(['-q', '--depth', '3', ...extra], { stdin: `${url}/\n` });
+      expect(r.code).toBe(0);
+      return recordsOf(r.stdout).map((x) => x.url.slice(url.length)).sort();
+    };
+    expect(await paths(['--robots'])).toEqual(['/', '/a', '/c', '/d']);
+    expect(await paths([])).toEqual(['/', '/a', '/b', '/c', '/d']);
+  });
+});
+
 describe('scope on redirects', () => {
   let a: Server;
   let b: Server;

@@ -4,6 +4,7 @@
 // them at the end (a <base> applies to every URL of the page, even one before it, as in browsers).
 
 import { refreshUrl, srcsetUrls } from './attr-values.js';
+import { robotsDirectives, saysNofollow } from './robots-tag.js';
 import { cssUrlValues } from './css-urls.js';
 import type { ScannerOptions, TagSink } from './html-scanner.js';
 import { Resolver } from './resolve.js';
@@ -67,7 +68,6 @@ function attr(attrs: readonly string[], name: string): string | null {
 /** rel is a space-separated keyword list, any case. */
 const relKeywords = (value: string): string[] => value.toLowerCase().split(/[\t\n\f\r ]+/);
 /** The robots meta content is a comma-separated directive list, any case. */
-const robotsDirectives = (value: string): string[] => value.split(',').map((d) => d.trim().toLowerCase());
 
 export class LinkCollector implements TagSink {
   private readonly raw = new Set<string>(); // insertion order is document order
@@ -156,8 +156,7 @@ export class LinkCollector implements TagSink {
     }
     const name = attr(attrs, 'name');
     if (name !== null && name.trim().toLowerCase() === 'robots') {
-      const directives = robotsDirectives(content);
-      if (directives.includes('nofollow') || directives.includes('none')) this.nofollow = true;
+      if (saysNofollow(robotsDirectives(content))) this.nofollow = true;
     }
   }
 

@@ -7,6 +7,7 @@
 import { createBrotliDecompress, createGunzip, createInflate, type Gunzip } from 'node:zlib';
 import { extractCssUrls, isCssType, isHtmlType, LinkExtractor } from '../discover/extract.js';
 import { robotsSitemaps } from '../discover/robots-sitemaps.js';
+import { headerSaysNofollow } from '../discover/robots-tag.js';
 import { SitemapParser } from '../discover/sitemap.js';
 import { headerValue } from '../http-headers.js';
 import type { ExchangeEnd, ExchangeObserver, ExchangeRequest, ExchangeTap, TappedTask } from '../exchange.js';
@@ -16,7 +17,7 @@ import type { Via, ViaKind } from './via.js';
 /** Where a page's URLs go: the local frontier (follower.ts), or a Redis worker's queue (redis-links.ts). */
 export interface LinkAdmitter {
   readonly cfg: FollowConfig;
-  /** --robots is on: a page's meta robots nofollow is honoured. */
+  /** --robots is on: a page's robots nofollow (meta tag or X-Robots-Tag header) is honoured. */
   readonly robots: boolean;
   /**
    * Admits the URLs one page (or sitemap) gave, found on `parent` (its URL after redirects), at
@@ -59,6 +60,8 @@ class PageObserver implements ExchangeObserver {
   #decoder: Gunzip | null = null;
   #decoded = 0;
   #status = 0;
+  /** With --robots: the response's X-Robots-Tag says nofollow (its links are not followed). */
+  #headerNofollow = false;
 
   constructor(follower: LinkAdmitter, task: TappedTask, via: Via, url: string) {
     this.#follower = follower;
@@ -72,6 +75,7 @@ class PageObserver implements ExchangeObserver {
     const contentType = headerValue(rawHeaders, 'content-type');
     this.#task.setField('contentType', contentType === null ? 'null' : JSON.stringify(contentType));
     if (status < 200 || status >= 300) return;
+    this.#headerNofollow = this.#follower.robots && headerSaysNofollow(rawHeaders);
     this.#consumer = this.#consumerFor(contentType);
     if (this.#consumer === null) return;
     const encoding = headerValue(rawHeaders, 'content-encoding')?.trim().toLowerCase() ?? 'identity';
@@ -144,8 +148,8 @@ class PageObserver implements ExchangeObserver {
         write: (chunk) => extractor.write(chunk),
         finish: () => {
           const page = extractor.end();
-          // <meta name="robots" content="nofollow"> is honoured with --robots, as robots.txt is.
-          const links = page.nofollow && f.robots ? [] : page.links;
+          // <meta name="robots" content="nofollow"> (or the header) is honoured with --robots, as robots.txt is.
+          const links = (page.nofollow && f.robots) || this.#headerNofollow ? [] : page.links;
           this.#report(page.links.length, f.admit(this.#task, links, via, this.#url, via.depth + 1, 'page'));
         },
       };
@@ -153,7 +157,7 @@ class PageObserver implements ExchangeObserver {
     if (f.cfg.requisites && isCssType(contentType)) {
       return this.#text(MAX_DECODED, (css) => {
         const urls = extractCssUrls(css, this.#url);
-        this.#report(urls.length, f.admit(this.#task, urls, via, this.#url, via.depth + 1, 'page'));
+        this.#report(urls.length, f.admit(this.#task, this.#headerNofollow ? [] : urls, via, this.#url, via.depth + 1, 'page'));
       });
     }
     return null;

@@ -7,9 +7,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from './helpers.js';
+import { runCli, tempList } from './helpers.js';
+import { redisOrSkip, startRedis } from './redis-helper.js';
 
-type Rec = { url: string; status: number | null; depth: number; parent: string | null; kind?: string; links?: { found: number; admitted: number } };
+type Rec = { line?: number | null; url: string; status: number | null; depth: number; parent: string | null; kind?: string; links?: { found: number; admitted: number } };
 const recordsOf = (stdout: string): Rec[] => stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Rec);
 
 let withRobots: Server;
@@ -75,6 +76,37 @@ describe('--sitemaps', () => {
     const r = await runCli(['-q', '--sitemaps'], { stdin: `${b}/\n` });
     const urls = recordsOf(r.stdout).map((x) => x.url.replace(b, ''));
     expect(new Set(urls)).toEqual(new Set(['/', '/robots.txt', '/sitemap.xml', '/from-default-sitemap']));
+  });
+});
+
+describe.runIf(redisOrSkip())('sweep enqueue --sitemaps', () => {
+  it('workers read the seed origins robots.txt and sitemaps as a local crawl does: the same records, robots.txt once per origin', async () => {
+    const args = ['--sitemaps', '--depth', '1'];
+    const seeds = tempList([`${a}/`, `${a}/page`, `${b}/`]);
+    const local = recordsOf((await runCli(['-q', ...args, seeds])).stdout);
+    const server = await startRedis();
+    try {
+      const q = ['--redis', server.url, '--queue', 'sitemaps'];
+      expect((await runCli(['enqueue', ...q, ...args, seeds])).code).toBe(0);
+      // Enqueued again: the robots.txt of an origin is one job per crawl, as every found URL is.
+      expect((await runCli(['enqueue', ...q, ...args, tempList([`${a}/linked`])])).code).toBe(0);
+      const w = await runCli(['work', ...q, '-c', '4']);
+      expect(w.code, w.stderr).toBe(0);
+      const remote = recordsOf((await runCli(['results', ...q])).stdout);
+      const view = (r: Rec): string => JSON.stringify([r.url, r.depth, r.parent, r.kind ?? 'page']);
+      const robots = remote.filter((r) => r.url.endsWith('/robots.txt'));
+      expect(robots.map((r) => r.url).sort()).toEqual([`${a}/robots.txt`, `${b}/robots.txt`].sort());
+      expect(robots.every((r) => r.kind === 'robots' && r.depth === 0)).toBe(true);
+      // Everything the local crawl recorded, with the same depth, parent and kind; the seed of the
+      // second enqueue, which the sitemap and a page also name, is recorded once, as that seed.
+      const extra = remote.filter((r) => r.url === `${a}/linked`);
+      expect(extra).toHaveLength(1);
+      expect(extra[0]).toMatchObject({ line: 1, depth: 0, parent: null });
+      const byView = (rs: Rec[]): string[] => rs.filter((r) => r.url !== `${a}/linked`).map(view).sort();
+      expect(byView(remote)).toEqual(byView(local));
+    } finally {
+      await server.stop();
+    }
   });
 });
 

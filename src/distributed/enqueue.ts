@@ -8,6 +8,7 @@ import { readJobs, type InputProgress } from '../input.js';
 import { normalizeUrl } from '../discover/normalize.js';
 import type { FollowConfig } from '../follow/options.js';
 import { followToJson } from '../follow/redis-links.js';
+import { encodeParent } from '../follow/via.js';
 import { unfetchedRecord } from '../record.js';
 import { connect, ensureGroup, queueKeys, type SweepRedis } from './redis.js';
 
@@ -47,12 +48,19 @@ export async function enqueue(opts: EnqueueOptions, stdin: NodeJS.ReadableStream
     const progress: InputProgress = { bytesRead: 0, bytesTotal: null, linesRead: 0, skipped: 0, done: false };
     const inFlight = new Set<Promise<void>>();
     let failure: unknown = null;
+    // --sitemaps: the origins whose robots.txt this run has queued (Redis keeps it once per crawl).
+    const sitemapOrigins = opts.follow?.sitemaps ? new Set<string>() : null;
     for await (const batch of readJobs(opts.inputs, progress, stdin as never)) {
       const args: string[] = [opts.dedupe ? '1' : '0'];
       for (const job of batch) {
         const t = job.target;
-        if (t === null) args.push('r', String(job.line), unfetchedRecord(job, 'invalid_url', job.invalid ?? 'invalid URL').slice(0, -1), '', '', '', '');
-        else args.push('j', String(job.line), job.url, t.origin, t.path, t.auth ?? '', opts.follow === null ? '' : (normalizeUrl(t.origin + t.path) ?? ''));
+        if (t === null) {
+          args.push('r', String(job.line), unfetchedRecord(job, 'invalid_url', job.invalid ?? 'invalid URL').slice(0, -1), '', '', '', '');
+          continue;
+        }
+        const seed = opts.follow === null ? '' : (normalizeUrl(t.origin + t.path) ?? '');
+        args.push('j', String(job.line), job.url, t.origin, t.path, t.auth ?? '', seed);
+        if (sitemapOrigins !== null && seed !== '') pushRobots(args, seed, sitemapOrigins);
       }
       const call: Promise<void> = send(redis, keys, args, total).then(
         () => void inFlight.delete(call),
@@ -86,6 +94,19 @@ export async function enqueue(opts: EnqueueOptions, stdin: NodeJS.ReadableStream
     );
   }
   return { ...total, elapsedMs };
+}
+
+/**
+ * --sitemaps, as a local crawl does (follower.ts): the first seed of an origin brings its
+ * robots.txt, a job of kind robots at depth 0 whose Sitemap lines (or /sitemap.xml) the worker
+ * that fetches it admits as sitemaps.
+ */
+function pushRobots(args: string[], seed: string, origins: Set<string>): void {
+  const origin = new URL(seed).origin;
+  if (origins.has(origin)) return;
+  origins.add(origin);
+  const robots = `${origin}/robots.txt`;
+  args.push('f', '0', robots, origin, '/robots.txt', encodeParent('robots', seed, seed), robots);
 }
 
 async function send(

@@ -9,9 +9,12 @@
 import type { Redis } from 'ioredis';
 
 /**
- * enqueue: KEYS jobs, results, meta, seen; ARGV[1] = '1' to dedupe, then groups of 5:
- * job:     'j', line, url, origin, path, auth ('' for none)   -> XADD jobs (unless seen)
- * invalid: 'r', line, record, '', '', ''                      -> XADD results directly
+ * enqueue: KEYS jobs, results, meta, seen, found; ARGV[1] = '1' to dedupe, then groups of 7:
+ * job:     'j', line, url, origin, path, auth ('' for none), seed key ('' unless recursive)
+ *                                                              -> XADD jobs (unless seen)
+ * invalid: 'r', line, record, '', '', '', ''                  -> XADD results directly
+ * found:   'f', '0', url, origin, path, parent field, key     -> XADD jobs at depth 0 unless the
+ *          crawl admitted the key before (--sitemaps: a seed origin's robots.txt)
  * Returns {added, duplicates, invalid}.
  */
 const ENQUEUE = `
@@ -21,6 +24,13 @@ for i = 2, #ARGV, 7 do
   if ARGV[i] == 'r' then
     redis.call('XADD', KEYS[2], '*', 'j', '', 'l', ARGV[i+1], 'r', ARGV[i+2])
     invalid = invalid + 1
+  elseif ARGV[i] == 'f' then
+    -- As COMPLETE admits a page's links: once per crawl, counted as a page.
+    if redis.call('SADD', KEYS[5], redis.sha1hex(ARGV[i+6])) == 1 then
+      redis.call('XADD', KEYS[1], '*', 'l', '0', 'u', ARGV[i+2], 'o', ARGV[i+3], 'p', ARGV[i+4], 'd', '0', 'pa', ARGV[i+5])
+      redis.call('HINCRBY', KEYS[3], 'pages', 1)
+      added = added + 1
+    end
   else
     local fresh = true
     if dedupe then

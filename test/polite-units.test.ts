@@ -169,6 +169,31 @@ describe('RobotsCache', () => {
   });
 });
 
+describe('RobotsCache: the latest origins used', () => {
+  it('keeps the rules of the maxOrigins origins used last; an origin used again after that is fetched again', async () => {
+    const fetched: string[] = [];
+    const dispatcher = {
+      request: async (o: { origin: string }) => {
+        fetched.push(new URL(o.origin).hostname.split('.')[0]!);
+        return { statusCode: 404, headers: {}, body: { dump: async () => {} } };
+      },
+    };
+    const cache = new RobotsCache({ dispatcher: dispatcher as never, headers: {}, timeoutMs: 1000, maxConcurrent: 4, maxOrigins: 2 });
+    const use = (host: string): Promise<unknown> => cache.rules(`http://${host}.test`);
+    await use('a');
+    await use('b');
+    await use('a'); // a hit: a is now the latest used
+    await use('c'); // b goes
+    expect(cache.size).toBe(2);
+    await use('a');
+    await use('c');
+    expect(fetched).toEqual(['a', 'b', 'c']);
+    await use('b');
+    expect(fetched).toEqual(['a', 'b', 'c', 'b']);
+    expect(cache.size).toBe(2);
+  });
+});
+
 describe('robots product token', () => {
   it('matches groups by the product token of the User-Agent', () => {
     expect(productToken('sweep/0.1.0')).toBe('sweep');
@@ -305,6 +330,29 @@ describe('HostGate', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+
+  it('forgets an idle host whose robots rules are loaded, and asks for them again when it comes back', async () => {
+    let asked = 0;
+    const allowAll: HostRules = { allowed: () => true, crawlDelayMs: 0, reason: '' };
+    const { gate, launched, job } = harness({}, async () => {
+      asked++;
+      return allowAll;
+    });
+    const first = job('http://a.test/1');
+    gate.admit(first);
+    expect(gate.hostCount).toBe(1); // parked while its rules load
+    await new Promise((r) => setImmediate(r));
+    expect(launched).toEqual([first]);
+    gate.finished(first);
+    expect(gate.hostCount).toBe(0);
+    const again = job('http://a.test/2');
+    gate.admit(again);
+    await new Promise((r) => setImmediate(r));
+    expect(launched).toEqual([first, again]);
+    expect(asked).toBe(2); // the RobotsCache answers the second time without a fetch
+    gate.finished(again);
+    expect(gate.hostCount).toBe(0);
   });
 
   it('drainParked hands back every job that never started', () => {

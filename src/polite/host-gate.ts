@@ -264,9 +264,14 @@ export class HostGate {
     }, Math.ceil(ms));
   }
 
-  /** Drops an idle host's state when nothing about it needs remembering (no robots, no pause). */
+  /**
+   * Drops an idle host's state when nothing about it needs remembering: no pause or delay still
+   * running, no robots.txt being loaded. Its robots rules, once loaded, are the RobotsCache's: a
+   * host made again gets them from there at once (so a list of a million hosts with --robots does
+   * not keep a million Host objects either).
+   */
   #maybeForget(host: Host): void {
-    if (host.timer !== null || host.inReady || host.rules !== undefined) return;
+    if (host.timer !== null || host.inReady || host.rules === null) return;
     if (host.timing.holding(performance.now())) return;
     this.#counters.forget(host.starts);
     this.#hosts.delete(host.origin);

@@ -1,5 +1,6 @@
-// --robots: robots.txt fetched once per origin (same timeout as any request, cached for the run)
-// and applied with robots-parser (a maintained RFC 9309 parser: Allow/Disallow longest match,
+// --robots: robots.txt fetched once per origin (same timeout as any request, cached for the run:
+// the latest 10,000 origins used, so that a list of a million hosts does not keep a million
+// parsed files; an origin used again after that is fetched again) and applied with robots-parser (a maintained RFC 9309 parser: Allow/Disallow longest match,
 // wildcards, Crawl-delay). What an unhappy fetch means follows RFC 9309 §2.3.1:
 //   2xx            the rules in the file (at most 500 KiB read; the RFC asks for >= 500 KiB)
 //   3xx            followed, up to 5 hops; more: treated as unavailable (allow all)
@@ -33,7 +34,12 @@ export interface RobotsOptions {
   timeoutMs: number;
   /** Most robots.txt fetches at once (-c): a list of many hosts must not open them all. */
   maxConcurrent: number;
+  /** Most origins whose rules are kept (the least recently used go first). */
+  maxOrigins?: number;
 }
+
+/** Origins whose rules are kept by default: ~2-5 KB each for a typical robots.txt. */
+export const MAX_ORIGINS = 10_000;
 
 /** The product token robots.txt groups are matched against: "sweep" for "sweep/0.1.0". */
 export function productToken(userAgent: string): string {
@@ -49,22 +55,38 @@ export class RobotsCache {
   readonly outcomes = { rules: 0, allowAll: 0, disallowAll: 0 };
   #active = 0;
   readonly #waiting: (() => void)[] = [];
-  /** One entry per origin for the run: the gate and the redirect-hop check share one fetch. */
+  /**
+   * One entry per origin, in order of last use (a Map keeps insertion order: a hit moves its
+   * entry to the end, the first one is the least recently used). The gate and the redirect-hop
+   * check share one fetch; the gate's hosts hold no rules of their own for long (host-gate.ts).
+   */
   readonly #rules = new Map<string, Promise<HostRules>>();
+  readonly #max: number;
 
   constructor(options: RobotsOptions) {
     this.#o = options;
     this.#token = productToken(options.headers['user-agent'] ?? '*');
+    this.#max = options.maxOrigins ?? MAX_ORIGINS;
   }
 
-  /** The rules of one origin, fetched once for the run; never rejects. */
+  /** The rules of one origin, fetched once while it is among the latest used; never rejects. */
   rules(origin: string): Promise<HostRules> {
     let rules = this.#rules.get(origin);
-    if (rules === undefined) {
-      rules = this.load(origin);
+    if (rules !== undefined) {
+      this.#rules.delete(origin);
       this.#rules.set(origin, rules);
+      return rules;
     }
+    rules = this.load(origin);
+    this.#rules.set(origin, rules);
+    // Whoever already holds an evicted promise still gets its rules.
+    if (this.#rules.size > this.#max) this.#rules.delete(this.#rules.keys().next().value as string);
     return rules;
+  }
+
+  /** Origins whose rules are kept now. */
+  get size(): number {
+    return this.#rules.size;
   }
 
   /** Fetches and parses one origin's robots.txt; never rejects. */

@@ -5,6 +5,7 @@
 
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CrawlRecord } from '../src/record.js';
 import { siteLinks } from '../src/site.js';
@@ -100,6 +101,36 @@ describe('--depth', () => {
     const re = await runCli(['--depth', '2', '--exclude', '(['], { stdin: '' });
     expect(re.code).toBe(2);
     expect(re.stderr).toMatch(/--exclude/);
+  });
+});
+
+describe('Content-Encoding', () => {
+  let site: Server;
+  let url = '';
+  beforeAll(async () => {
+    // Each page links to the next; the bodies are coded as their Content-Encoding says.
+    const html = (next: string): Buffer => Buffer.from(`<a href="${next}">next</a>`);
+    const pages: Record<string, [string | null, Buffer]> = {
+      '/': ['gzip', gzipSync(html('/stacked'))],
+      '/stacked': ['deflate, gzip', gzipSync(deflateSync(html('/br')))],
+      '/br': [' BR ', brotliCompressSync(html('/unknown'))],
+      '/unknown': ['compress', html('/never')],
+      '/never': [null, Buffer.from('leaf')],
+    };
+    site = createServer((req, res) => {
+      const page = pages[req.url ?? ''];
+      if (page === undefined) return void res.writeHead(404).end();
+      res.writeHead(200, { 'content-type': 'text/html', ...(page[0] === null ? {} : { 'content-encoding': page[0] }) }).end(page[1]);
+    });
+    await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise((r) => site.close(r)));
+
+  it('links are read through gzip, stacked codings (the last named comes off first) and br; an unknown coding gives none', async () => {
+    const r = await runCli(['-q', '--depth', '9'], { stdin: `${url}/\n` });
+    expect(r.code).toBe(0);
+    expect(recordsOf(r.stdout).map((x) => x.url.slice(url.length))).toEqual(['/', '/stacked', '/br', '/unknown']);
   });
 });
 

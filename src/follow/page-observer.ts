@@ -4,7 +4,8 @@
 // (Content-Encoding gzip, deflate, br: the wire bytes stay what the record counts) and hands
 // the URLs found to the LinkAdmitter before the page's record is written.
 
-import { createBrotliDecompress, createGunzip, createInflate, type Gunzip } from 'node:zlib';
+import type { Transform } from 'node:stream';
+import { contentDecoders } from '../content-coding.js';
 import { extractCssUrls, isCssType, isHtmlType, LinkExtractor } from '../discover/extract.js';
 import { robotsSitemaps } from '../discover/robots-sitemaps.js';
 import { headerSaysNofollow } from '../discover/robots-tag.js';
@@ -57,7 +58,8 @@ class PageObserver implements ExchangeObserver {
   /** This exchange's URL: links resolve against it (the final URL once redirects are done). */
   readonly #url: string;
   #consumer: Consumer | null = null;
-  #decoder: Gunzip | null = null;
+  /** The Content-Encoding decoders, piped one into the next (stacked codings); null: none. */
+  #decoders: Transform[] | null = null;
   #decoded = 0;
   #status = 0;
   /** With --robots: the response's X-Robots-Tag says nofollow (its links are not followed). */
@@ -78,24 +80,27 @@ class PageObserver implements ExchangeObserver {
     this.#headerNofollow = this.#follower.robots && headerSaysNofollow(rawHeaders);
     this.#consumer = this.#consumerFor(contentType);
     if (this.#consumer === null) return;
-    const encoding = headerValue(rawHeaders, 'content-encoding')?.trim().toLowerCase() ?? 'identity';
-    const decoder = decoderFor(encoding);
-    if (decoder === undefined) {
+    const factories = contentDecoders(headerValue(rawHeaders, 'content-encoding'));
+    if (factories === null) {
       this.#consumer = null; // a coding we cannot read: no links, the page is still recorded
       return;
     }
-    if (decoder !== null) {
-      this.#decoder = decoder;
-      decoder.on('data', (chunk: Buffer) => this.#feed(chunk));
-      decoder.on('error', () => {
-        // A broken gzip stream: keep what was decoded before the fault.
-      });
+    if (factories.length > 0) {
+      const decoders = factories.map((make) => make());
+      for (let i = 0; i + 1 < decoders.length; i++) decoders[i]!.pipe(decoders[i + 1]!);
+      decoders.at(-1)!.on('data', (chunk: Buffer) => this.#feed(chunk));
+      for (const d of decoders) {
+        d.on('error', () => {
+          // A broken gzip stream: keep what was decoded before the fault.
+        });
+      }
+      this.#decoders = decoders;
     }
   }
 
   data(chunk: Buffer): void {
     if (this.#consumer === null) return;
-    if (this.#decoder !== null) this.#decoder.write(chunk);
+    if (this.#decoders !== null) this.#decoders[0]!.write(chunk);
     else this.#feed(chunk);
   }
 
@@ -108,15 +113,19 @@ class PageObserver implements ExchangeObserver {
       return;
     }
     if (consumer === null || outcome.error !== null) return;
-    const decoder = this.#decoder;
-    if (decoder === null) return consumer.finish();
+    const decoders = this.#decoders;
+    if (decoders === null) return consumer.finish();
     return new Promise<void>((resolve) => {
+      let finished = false;
       const done = (): void => {
+        if (finished) return;
+        finished = true;
         void Promise.resolve(consumer.finish()).then(resolve, resolve);
       };
-      decoder.once('end', done);
-      decoder.once('error', done);
-      decoder.end();
+      // The last decoder ends once every one before it has; a fault anywhere ends the reading.
+      decoders.at(-1)!.once('end', done);
+      for (const d of decoders) d.once('error', done);
+      decoders[0]!.end();
     });
   }
 
@@ -184,23 +193,5 @@ class PageObserver implements ExchangeObserver {
 
   #report(found: number, admitted: number | null): void {
     this.#task.setField('links', `{"found":${found},"admitted":${admitted}}`);
-  }
-}
-
-/** A decoder for a Content-Encoding: null for identity, undefined for one we do not know. */
-function decoderFor(encoding: string): Gunzip | null | undefined {
-  switch (encoding) {
-    case 'identity':
-    case '':
-      return null;
-    case 'gzip':
-    case 'x-gzip':
-      return createGunzip();
-    case 'deflate':
-      return createInflate() as unknown as Gunzip;
-    case 'br':
-      return createBrotliDecompress() as unknown as Gunzip;
-    default:
-      return undefined;
   }
 }

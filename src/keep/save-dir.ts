@@ -12,8 +12,8 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { lstat, mkdir, rename, rm, unlink } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { pipeline, Transform, type TransformCallback, type Writable } from 'node:stream';
-import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { UsageError } from '../errors.js';
+import { contentDecoders, type DecoderFactory } from '../content-coding.js';
 import { headerValue } from '../http-headers.js';
 import { SavePaths, type SaveEntry } from './save-path.js';
 
@@ -42,31 +42,6 @@ export interface SaveFile {
 }
 
 export { parseSaveTypes } from './save-types.js';
-
-
-type Decoder = () => Transform;
-const DECODERS: Record<string, Decoder> = {
-  gzip: () => createGunzip(),
-  'x-gzip': () => createGunzip(),
-  deflate: () => createInflate(),
-  br: () => createBrotliDecompress(),
-};
-
-/** Decoders for a Content-Encoding value, in the order to apply them; null if one is unknown. */
-function decodersFor(encoding: string | null): Decoder[] | null {
-  if (encoding === null) return [];
-  const codings = encoding
-    .split(',')
-    .map((c) => c.trim().toLowerCase())
-    .filter((c) => c !== '' && c !== 'identity');
-  const out: Decoder[] = [];
-  for (const c of codings.reverse()) {
-    const d = DECODERS[c];
-    if (!d) return null;
-    out.push(d);
-  }
-  return out;
-}
 
 class Limit extends Transform {
   bytes = 0;
@@ -134,7 +109,7 @@ export class SaveDirWriter {
    */
   begin(url: string, statusCode: number, rawHeaders: readonly Buffer[]): SaveFile | null {
     if (!this.wants(statusCode, headerValue(rawHeaders, 'content-type'))) return null;
-    const decoders = decodersFor(headerValue(rawHeaders, 'content-encoding'));
+    const decoders = contentDecoders(headerValue(rawHeaders, 'content-encoding'));
     if (decoders === null) return null;
     const entry = this.#paths.claim(url);
     if (entry === null) return null;
@@ -222,7 +197,7 @@ class PendingFile implements SaveFile {
   readonly #done: Promise<Error | null>;
   #ended = false;
 
-  constructor(w: SaveDirWriter, entry: SaveEntry, decoders: Decoder[], maxBytes: number) {
+  constructor(w: SaveDirWriter, entry: SaveEntry, decoders: DecoderFactory[], maxBytes: number) {
     this.#w = w;
     this.#entry = entry;
     this.#part = w.partPath();

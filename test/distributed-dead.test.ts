@@ -88,7 +88,7 @@ describe.runIf(q.haveRedis)('dead letters: --max-deliveries', () => {
     expect(records.find((r) => r.line === 2)!.ok).toBe(true);
   });
 
-  it("a dead letter's record is the one a worker writes for that entry unfetched: list line, seed, found page, sitemap URL", async () => {
+  it("a dead letter's record is the one a worker writes for that entry unfetched (list line, seed, found page, sitemap URL); the dead-letter stream keeps the newest", async () => {
     // The Lua script writes it by hand (it must be atomic with the acknowledgement); this holds it
     // to record.ts and source.ts's reading of the entry: line null for found URLs, depth, parent, kind.
     const redis = defineScripts(q.redis.duplicate());
@@ -106,8 +106,11 @@ describe.runIf(q.haveRedis)('dead letters: --max-deliveries', () => {
       const ids: string[] = [];
       for (const fields of entries) ids.push((await redis.xadd(k.jobs, '*', ...fields))!);
       await redis.xreadgroup('GROUP', GROUP, 'c', 'COUNT', 10, 'STREAMS', k.jobs, '>');
-      const [, , dead] = await redis.sweepReclaimOwn(k.jobs, k.results, k.meta, k.dead, GROUP, 'c', '0-0', 100, 1);
+      const [, , dead] = await redis.sweepReclaimOwn(k.jobs, k.results, k.meta, k.dead, GROUP, 'c', '0-0', 100, 1, 3);
       expect(dead).toBe(entries.length);
+      // The dead-letter stream keeps the newest 3 (here), the results every record.
+      const letters = (await redis.xrange(k.dead, '-', '+')) as [string, string[]][];
+      expect(letters.map(([, f]) => f[f.indexOf('j') + 1])).toEqual(ids.slice(-3));
       const written = (await redis.xrange(k.results, '-', '+')) as [string, string[]][];
       expect(written).toHaveLength(entries.length);
       for (const [, fields] of written) {

@@ -131,13 +131,15 @@ return written
  * Shared by the RECLAIM scripts (KEYS jobs, results, meta, dead; ARGV[1] group): ends an entry
  * delivered too often. Its acknowledgement gates the rest, as in COMPLETE: a `max_deliveries`
  * record in the results, a copy in the dead-letter stream (line, URL as shown, origin, path and
- * deliveries; no credentials), and its deletion from the jobs stream, in the same atomic step.
+ * deliveries; no credentials; the stream keeps the newest ARGV[#ARGV] of them), and its deletion
+ * from the jobs stream, in the same atomic step.
  * `fields` is the entry's field list, or nil when the entry is gone from the stream.
  * The record is record.ts's unfetchedRecord for the worker's job (source.ts toJob): a found URL's
  * line is null, and a recursive crawl's entry carries its depth, parent and kind, the parent
  * field decoded as follow/via.ts decodeParent does. test/distributed-dead.test.ts compares the two.
  */
 const DEAD_LETTER = `
+local letters_kept = tonumber(ARGV[#ARGV])
 local kinds = {p = 'page', r = 'robots', s = 'sitemap'}
 local function via_fields(f)
   if not f['d'] then return '' end
@@ -162,7 +164,7 @@ local function dead_letter(id, fields, deliveries, max)
   redis.call('XADD', KEYS[2], '*', 'j', id, 'l', line, 'r', '{"line":' .. (line == '0' and 'null' or line) .. ',"url":' .. cjson.encode(url) ..
     ',"ok":false,"status":null,"bytes":0,"attempts":0,"ms":0,"ttfbMs":null,"redirects":0,"finalUrl":null' ..
     ',"error":{"code":"max_deliveries","message":' .. cjson.encode(message) .. '}' .. via_fields(f) .. '}')
-  redis.call('XADD', KEYS[4], '*', 'j', id, 'l', line, 'u', url, 'o', f['o'] or '', 'p', f['p'] or '', 'n', deliveries)
+  redis.call('XADD', KEYS[4], 'MAXLEN', letters_kept, '*', 'j', id, 'l', line, 'u', url, 'o', f['o'] or '', 'p', f['p'] or '', 'n', deliveries)
   return 1
 end
 local function count_dead(dead)
@@ -174,7 +176,8 @@ end
 `;
 
 /**
- * reclaim own: KEYS jobs, results, meta, dead; ARGV group, consumer, start, count, max deliveries.
+ * reclaim own: KEYS jobs, results, meta, dead; ARGV group, consumer, start, count, max deliveries,
+ * dead letters kept.
  * The entries this consumer held in an earlier life (a worker restarted under the same name),
  * from `start` on: each one already delivered `max` times becomes a dead letter; the others are
  * claimed again (XCLAIM counts the delivery). Returns {next start ('0-0': done), entries, dead}.
@@ -201,7 +204,7 @@ return {cursor, entries, dead}
 
 /**
  * reclaim idle: KEYS jobs, results, meta, dead; ARGV group, consumer, min idle ms, start, count,
- * max deliveries. XAUTOCLAIM (entries another worker held this long: it died or stalled), then
+ * max deliveries, dead letters kept. XAUTOCLAIM (entries another worker held this long: it died or stalled), then
  * each claimed entry that has now been delivered more than `max` times becomes a dead letter
  * instead of being handed to this worker. XAUTOCLAIM returns no delivery counts; XPENDING on the
  * one id does. Returns {next start ('0-0': a full pass ended), entries, dead}.
@@ -334,9 +337,12 @@ export type ReclaimReply = [next: string, entries: [string, string[]][], dead: n
 export interface SweepRedis extends Redis {
   sweepEnqueue(jobs: string, results: string, meta: string, seen: string, found: string, ...args: string[]): Promise<[number, number, number]>;
   sweepComplete(jobs: string, results: string, meta: string, found: string, ...args: string[]): Promise<number[]>;
-  sweepReclaimOwn(jobs: string, results: string, meta: string, dead: string, group: string, consumer: string, start: string, count: number, max: number): Promise<ReclaimReply>;
+  sweepReclaimOwn(
+    jobs: string, results: string, meta: string, dead: string, group: string, consumer: string, start: string, count: number, max: number, kept: number,
+  ): Promise<ReclaimReply>;
   sweepReclaimIdle(
     jobs: string, results: string, meta: string, dead: string, group: string, consumer: string, minIdleMs: number, start: string, count: number, max: number,
+    kept: number,
   ): Promise<ReclaimReply>;
   sweepTakeTokens(rate: string, perSec: number, burst: number, want: number): Promise<[number, number]>;
   sweepHostSlot(schedule: string, pauses: string, intervalMs: number, origin: string): Promise<number>;

@@ -15,6 +15,12 @@ import { decodeParent } from '../follow/via.js';
 import type { Job } from '../input.js';
 import { GROUP, isFinished, queueState, type QueueKeys, type SweepRedis } from './redis.js';
 
+/**
+ * Dead letters the queue's dead-letter stream keeps, the newest (~200 bytes each in Redis, so
+ * ~20 MB at most): every one also has its record in the results, which never drops any.
+ */
+export const DEAD_LETTERS_KEPT = 100_000;
+
 export interface QueuedJob extends Job {
   /** The jobs-stream entry id: what is acknowledged, and the record's identity. */
   entryId: string;
@@ -109,7 +115,7 @@ async function* readQueue(
   let ownCursor = '-';
   while (!stopped() && ownCursor !== '0-0') {
     const [cursor, entries, dead] = await reader.sweepReclaimOwn(
-      keys.jobs, keys.results, keys.meta, keys.dead, GROUP, opts.consumer, ownCursor, opts.batch, opts.maxDeliveries,
+      keys.jobs, keys.results, keys.meta, keys.dead, GROUP, opts.consumer, ownCursor, opts.batch, opts.maxDeliveries, DEAD_LETTERS_KEPT,
     );
     ownCursor = cursor;
     counters.dead += dead;
@@ -125,7 +131,7 @@ async function* readQueue(
     // 2. Entries a dead worker left pending. Checked on a timer, and whenever nothing new came.
     if (Date.now() >= nextClaimAt) {
       const [cursor, claimed, dead] = await reader.sweepReclaimIdle(
-        keys.jobs, keys.results, keys.meta, keys.dead, GROUP, opts.consumer, opts.claimIdleMs, claimCursor, opts.batch, opts.maxDeliveries,
+        keys.jobs, keys.results, keys.meta, keys.dead, GROUP, opts.consumer, opts.claimIdleMs, claimCursor, opts.batch, opts.maxDeliveries, DEAD_LETTERS_KEPT,
       );
       claimCursor = cursor;
       counters.dead += dead;

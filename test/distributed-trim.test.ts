@@ -151,6 +151,28 @@ describe.runIf(q.haveRedis)('what a queue keeps in Redis', () => {
     expect(await q.redis.get(q.keys.exporter)).toBe('thief-1-0000');
   });
 
+  it('SIGINT ends a --follow --trim export: exit 130, what it wrote is synced and trimmed, its lease let go', async () => {
+    await enqueueUrls(q, urls(0, 10));
+    expect((await runCli(['work', ...q.args(), '-c', '8'])).code).toBe(0);
+    await enqueueUrls(q, urls(10, 1)); // never crawled: --follow would wait for ever
+    const file = join(tempDir(), 'interrupted.ndjson');
+    let child!: ChildProcess;
+    const exporting = runCli(['results', ...q.args(), '--follow', '--trim', '-o', file], { onSpawn: (c) => (child = c) });
+    await until(() => {
+      try {
+        return readFileSync(file, 'utf8').split('\n').length > 10;
+      } catch {
+        return false;
+      }
+    }, child);
+    child.kill('SIGINT');
+    const r = await exporting;
+    expect(r.code).toBe(130);
+    expect(sortedLines(readRecords(file))).toEqual(range(10));
+    expect(await q.redis.xlen(q.keys.results)).toBe(0);
+    expect(await q.redis.exists(q.keys.exporter)).toBe(0);
+  });
+
   it('--trim without -o is refused with exit 2 naming --trim (a pipe cannot say it kept the records)', async () => {
     const r = await runCli(['results', ...q.args(), '--trim']);
     expect(r.code).toBe(2);

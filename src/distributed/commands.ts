@@ -130,13 +130,9 @@ export function addDistributedCommands(program: Command, arg: Arg): void {
       }
       await run(async () => {
         const { exportResults } = await import('./results.js');
-        const r = await exportResults({
-          redis: opts.redis,
-          queue: opts.queue,
-          output: opts.output ?? null,
-          follow: opts.follow ?? false,
-          trim: opts.trim ?? false,
-        });
+        const { withProcessSignals } = await import('../run/interrupts.js');
+        const options = { redis: opts.redis, queue: opts.queue, output: opts.output ?? null, follow: opts.follow ?? false, trim: opts.trim ?? false };
+        const r = await withProcessSignals((interrupts) => exportResults(options, interrupts));
         return r.exitCode;
       });
     });

@@ -19,6 +19,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { RecordSink } from '../output.js';
+import { exitCodeOf, type Interrupts } from '../run/interrupts.js';
 import { cutTornTail } from '../run/line-file.js';
 import { connect, duplicate, isFinished, QueueBusy, queueKeys, queueState, type SweepRedis } from './redis.js';
 
@@ -64,7 +65,8 @@ export function nextId(id: string): string {
   return `${id.slice(0, dash)}-${BigInt(id.slice(dash + 1)) + 1n}`;
 }
 
-export async function exportResults(opts: ResultsOptions): Promise<{ records: number; trimmed: number; exitCode: number }> {
+/** `interrupts`: stop requests (the CLI forwards SIGINT / SIGTERM): the export ends with what it wrote. */
+export async function exportResults(opts: ResultsOptions, interrupts?: Interrupts): Promise<{ records: number; trimmed: number; exitCode: number }> {
   const redis = await connect(opts.redis);
   const keys = queueKeys(opts.queue);
   // Trims go through a connection of their own: on Ctrl-C the reader is closed under its blocked
@@ -105,14 +107,12 @@ export async function exportResults(opts: ResultsOptions): Promise<{ records: nu
     };
   };
   attach(sink);
-  const onSignal = (signal: NodeJS.Signals): void => {
-    exitCode = signal === 'SIGINT' ? 130 : 143;
+  const unsubscribe = interrupts?.subscribe((signal) => {
+    exitCode = exitCodeOf(signal);
     stopped = true;
     // A blocked XREAD ends when the connection closes.
     redis.disconnect();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  });
   /** The lease went to another exporter (this one stalled past it): stop, trim nothing more. */
   const leaseLost = (): void => {
     if (lease === null) return;
@@ -198,8 +198,7 @@ export async function exportResults(opts: ResultsOptions): Promise<{ records: nu
   } catch (err) {
     if (!stopped) throw err;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    unsubscribe?.();
     if (renewal !== null) clearInterval(renewal);
     try {
       if (trimmer !== null) await trimWritten(false);

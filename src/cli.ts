@@ -5,7 +5,7 @@
 // Exit codes: 0 completed (failed URLs are data), 1 internal error, 2 usage error,
 // 130 / 143 interrupted by SIGINT / SIGTERM.
 
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from './commander.js';
 import { buildConfig, DEFAULTS, LOG_LEVELS, parse, type RawOptions } from './config.js';
 import { addFollowOptions } from './follow/cli-options.js';
 import { parseSaveTypes } from './keep/save-types.js';

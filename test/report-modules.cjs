@@ -3,5 +3,8 @@
 process.on('exit', () => {
   const files = Object.keys(require.cache);
   const loaded = (suffix) => files.some((f) => f.endsWith(suffix));
-  process.stderr.write(`loaded: undici-index=${loaded('/undici/index.js')} pino=${loaded('/pino/pino.js')}\n`);
+  process.stderr.write(
+    `loaded: undici-index=${loaded('/undici/index.js')} pino=${loaded('/pino/pino.js')}` +
+      ` commander=${loaded('/commander/index.js')} tldts=${loaded('/tldts/dist/cjs/index.js')} sax=${loaded('/sax/lib/sax.js')}\n`,
+  );
 });

@@ -1,5 +1,6 @@
 // Start-up is part of every crawl's wall time (issue #4): a plain crawl loads undici's Agent by
-// file rather than its whole index, and pino only when the log level lets a line through.
+// file rather than its whole index, pino only when the log level lets a line through, and the
+// public suffix list and the XML parser only when a crawl needs them.
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runCli, tempList, useTestbed } from './helpers.js';
@@ -15,6 +16,19 @@ describe('start-up', () => {
     expect(r.code).toBe(0);
     expect(r.records.map((x) => x.status)).toEqual([200, 404]);
     expect(r.stderr).toContain('loaded: undici-index=false pino=false');
+    // Required, not imported: an ESM import of a CommonJS package runs Node's export lexer over it.
+    expect(r.stderr).toContain('commander=true');
+  });
+
+  it('a recursive crawl loads the public suffix list only for --scope domain, and sax only for an XML sitemap', async () => {
+    const seed = tempList([`${bed.tb.url}/site/5/`]);
+    const plain = await runCli(['-q', '--depth', '1', seed], { env });
+    expect(plain.code).toBe(0);
+    expect(plain.stderr).toContain('tldts=false sax=false');
+    const domain = await runCli(['-q', '--depth', '1', '--scope', 'domain', seed], { env });
+    expect(domain.code).toBe(0);
+    expect(domain.records.length).toBe(plain.records.length);
+    expect(domain.stderr).toContain('tldts=true sax=false');
   });
 
   it('--log-level info loads pino and logs the crawl', async () => {

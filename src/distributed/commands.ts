@@ -2,7 +2,7 @@
 // the config parsers load here; ioredis and the crawl modules are imported by the action that
 // runs, so `sweep --version` and a local crawl never load them.
 
-import { Option, type Command } from 'commander';
+import { Option, type Command } from '../commander.js';
 import { buildConfig, parse, type RawCrawlOptions } from '../config.js';
 import { addFollowOptions } from '../follow/cli-options.js';
 import { buildFollow, type RawFollowOptions } from '../follow/options.js';

@@ -2,7 +2,7 @@
 // `sweep enqueue` take the same ones, with the same parsers and messages (--state-dir only where
 // it applies).
 
-import { Option, type Command } from 'commander';
+import { Option, type Command } from '../commander.js';
 import { parse } from '../config.js';
 import { compileRegex, parseScopeKind } from '../discover/scope-options.js';
 

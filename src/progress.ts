@@ -1,6 +1,7 @@
 // The progress bar: cli-progress on the run's stderr stream, only when asked for (auto: it is a TTY).
 // The crawl never draws; a timer samples its counters, as autocannon's tracker does.
 
+import { createRequire } from 'node:module';
 import type { InputProgress } from './input.js';
 import type { Stats } from './stats.js';
 
@@ -11,7 +12,9 @@ export interface ProgressHandle {
 const REDRAW_MS = 200;
 
 export async function startProgress(stats: Stats, input: InputProgress, stream: NodeJS.WritableStream): Promise<ProgressHandle> {
-  const { default: cliProgress } = await import('cli-progress');
+  // Required, not imported (CommonJS: an import runs Node's export lexer over it first, 31 ms
+  // against 18 here). Loaded only when a bar is drawn.
+  const cliProgress = createRequire(import.meta.url)('cli-progress') as typeof import('cli-progress');
   const bar = new cliProgress.SingleBar(
     {
       stream: stream as NodeJS.WriteStream,

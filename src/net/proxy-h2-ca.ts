@@ -4,10 +4,16 @@
 // Without any of them dispatcher.ts builds its plain Agent and never loads this file (nor
 // undici's index, ~70 ms of start-up): wants.ts says whether it is needed.
 
+import { createRequire } from 'node:module';
 import { createSecureContext } from 'node:tls';
-import { Agent, EnvHttpProxyAgent, ProxyAgent, type Dispatcher } from 'undici';
+import type * as Undici from 'undici';
+import type { Dispatcher } from 'undici';
 import { secureContextWithCa, tlsConnector } from './tls-connector.js';
 import { envProxySet, type NetworkOptions } from './wants.js';
+
+// Required, not imported: an ESM import of undici's CommonJS index runs Node's export lexer over
+// it first (import 155-180 ms, require 111-140 here).
+const { Agent, EnvHttpProxyAgent, ProxyAgent } = createRequire(import.meta.url)('undici') as typeof Undici;
 
 // undici's ProxyAgent adds a `host` header to the headers object it is given, in place. The
 // fetcher shares one frozen headers object between all requests, so the proxy dispatchers get
@@ -25,7 +31,7 @@ class CopyingEnvHttpProxyAgent extends EnvHttpProxyAgent {
 }
 
 /** Builds the dispatcher from dispatcher.ts's Agent options plus the network options. */
-export function buildDispatcher(o: NetworkOptions, base: Agent.Options, env: NodeJS.ProcessEnv = process.env): Dispatcher {
+export function buildDispatcher(o: NetworkOptions, base: Undici.Agent.Options, env: NodeJS.ProcessEnv = process.env): Dispatcher {
   // One SecureContext for the run, on every path (direct, HTTP/2, the proxy agents): `ca` in the
   // connect options made Node build a new context, parsing every root certificate, for each
   // connection (37% of sweep's CPU on a TLS crawl); without `ca` Node still builds one per

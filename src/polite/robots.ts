@@ -8,11 +8,8 @@
 //   429, 5xx, network error, timeout
 //                  "unreachable": everything on that origin is disallowed for this run
 
+import { createRequire } from 'node:module';
 import type { Dispatcher } from 'undici';
-// undici's index adds request() to every dispatcher. sweep's own Agent is loaded by file
-// (src/undici-core.ts), so this module, loaded only with --robots, loads the index for it.
-import 'undici';
-import robotsParserModule from 'robots-parser';
 import type { Job } from '../input.js';
 import type { HostRules } from './gate-types.js';
 
@@ -20,9 +17,14 @@ interface Robot {
   isAllowed(url: string, ua?: string): boolean | undefined;
   getCrawlDelay(ua?: string): number | undefined;
 }
-// robots-parser is CommonJS (`module.exports = function`); its bundled typings declare an ES
-// default export that TypeScript's NodeNext resolution cannot call, hence the cast.
-const robotsParser = robotsParserModule as unknown as (url: string, contents: string) => Robot;
+// Both CommonJS, so required: an ESM import makes Node run its export lexer over the package first
+// (undici's index: import 155-180 ms, require 111-140; robots-parser 17 against 5). undici's index
+// adds request() to every dispatcher; sweep's own Agent is loaded by file (src/undici-core.ts), so
+// this module, loaded only with --robots, loads the index for it. robots-parser's typings declare
+// an ES default export, hence the cast.
+const require = createRequire(import.meta.url);
+require('undici');
+const robotsParser = require('robots-parser') as (url: string, contents: string) => Robot;
 
 const MAX_BYTES = 500 * 1024;
 const MAX_REDIRECTS = 5;

@@ -27,6 +27,11 @@ export function normalizeUrl(input: string | URL): string | null {
   } catch {
     return null;
   }
+  return normalizeParsed(url);
+}
+
+/** normalizeUrl of a URL already parsed (not copied: it is only read). */
+export function normalizeParsed(url: URL): string | null {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
   let href = url.href;
   const hash = href.indexOf('#'); // only the fragment can hold a `#` in a serialized URL

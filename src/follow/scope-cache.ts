@@ -1,7 +1,7 @@
 // Scope tests by seed, built once per seed and kept in a bounded cache: a crawl meets the same
 // few seeds for most of its found URLs. Shared by the local frontier and the Redis worker.
 
-import { normalizeUrl } from '../discover/normalize.js';
+import { normalizeParsed, normalizeUrl } from '../discover/normalize.js';
 import { seedScope, type ScopeRules } from '../discover/scope.js';
 import { HopStop, type HopPolicy } from '../fetcher.js';
 
@@ -36,9 +36,18 @@ export class ScopeCache {
   admissible(links: readonly string[], seed: string, scoped: boolean): string[] {
     const keys: string[] = [];
     for (const link of links) {
-      const key = normalizeUrl(link);
+      // One parse a link, not two: the scope test reads the parsed link itself when its key is its
+      // href (the usual case: links come serialized by the parser, without a fragment), which is
+      // what parsing the key again would give.
+      let url: URL;
+      try {
+        url = new URL(link);
+      } catch {
+        continue;
+      }
+      const key = normalizeParsed(url);
       if (key === null) continue;
-      if (scoped && !this.inScope(seed, new URL(key))) {
+      if (scoped && !this.inScope(seed, key === url.href ? url : new URL(key))) {
         this.outOfScope++;
         continue;
       }

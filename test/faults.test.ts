@@ -99,6 +99,14 @@ describe('server faults', () => {
     expect(bed.tb.counters.connections).toBeGreaterThan(100);
   });
 
+  it('the same through the --http2 dispatcher (undici Agent): no failure, no extra attempt', async () => {
+    const list = tempList(Array.from({ length: 1500 }, (_, i) => `${bed.tb.url}/idle-close/${i % 3}/${i}`));
+    const r = await runCli(['-q', '-c', '8', '--http2', '--retry-delay', '1', list]);
+    expect(r.code).toBe(0);
+    expect(r.records).toHaveLength(1500);
+    expect(r.records.filter((x) => !x.ok || x.attempts !== 1)).toEqual([]);
+  });
+
   it('a host that does not resolve (.invalid, RFC 6761) is dns', async () => {
     const r = await runCli(['-q', '-r', '0'], { stdin: 'http://nothing-here.invalid/x\n' });
     expect(r.code).toBe(0);

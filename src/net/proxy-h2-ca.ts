@@ -8,7 +8,8 @@ import { createRequire } from 'node:module';
 import { createSecureContext } from 'node:tls';
 import type * as Undici from 'undici';
 import type { Dispatcher } from 'undici';
-import { secureContextWithCa, tlsConnector } from './tls-connector.js';
+import { taggingConnector } from '../keepalive.js';
+import { secureContextWithCa } from './tls-connector.js';
 import { envProxySet, type NetworkOptions } from './wants.js';
 
 // Required, not imported: an ESM import of undici's CommonJS index runs Node's export lexer over
@@ -44,7 +45,9 @@ export function buildDispatcher(o: NetworkOptions, base: Undici.Agent.Options, e
   // One connector for every origin: given connect *options*, the Agent builds a connector (and
   // with it a session cache) per origin's Pool, and drops both when the origin's last connection
   // closes. tls-connector.ts keeps the sessions; allowH2 goes to the connector, which offers ALPN.
+  // The connector tags a reused socket's errors (keepalive.ts), so that a request written on a
+  // keep-alive socket the server was closing is re-sent, as on the plain path.
   // (The proxy agents above get the one SecureContext through requestTls / proxyTls, but their
-  // sessions stay in undici's weakly held cache.)
-  return new Agent({ ...options, connect: tlsConnector({ ...tls, allowH2: o.http2 }) });
+  // sessions stay in undici's weakly held cache, and their sockets are not tagged.)
+  return new Agent({ ...options, connect: taggingConnector({ ...tls, allowH2: o.http2 }) });
 }

@@ -118,6 +118,14 @@ describe('Content-Encoding', () => {
       '/never': [null, Buffer.from('leaf')],
     };
     site = createServer((req, res) => {
+      if (req.url === '/broken') {
+        // A gzip body whose deflate data is garbage, sent in two writes: the decoder fails while
+        // the body is still arriving.
+        res.writeHead(200, { 'content-type': 'text/html', 'content-encoding': 'gzip' });
+        res.write(Buffer.concat([gzipSync(html('/x')).subarray(0, 10), Buffer.alloc(64, 0xff)]));
+        setTimeout(() => res.end(Buffer.alloc(64, 0xee)), 50);
+        return;
+      }
       const page = pages[req.url ?? ''];
       if (page === undefined) return void res.writeHead(404).end();
       res.writeHead(200, { 'content-type': 'text/html', ...(page[0] === null ? {} : { 'content-encoding': page[0] }) }).end(page[1]);
@@ -126,6 +134,12 @@ describe('Content-Encoding', () => {
     url = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
   });
   afterAll(() => new Promise((r) => site.close(r)));
+
+  it('a body whose decoding fails midway still gets its record, with no links', async () => {
+    const r = await runCli(['-q', '--depth', '2'], { stdin: `${url}/broken\n` });
+    expect(r.code).toBe(0);
+    expect(recordsOf(r.stdout).map((x) => [x.url.slice(url.length), x.status, x.ok])).toEqual([['/broken', 200, true]]);
+  });
 
   it('links are read through gzip, stacked codings (the last named comes off first) and br; an unknown coding gives none', async () => {
     const r = await runCli(['-q', '--depth', '9'], { stdin: `${url}/\n` });

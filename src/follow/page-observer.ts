@@ -60,6 +60,8 @@ class PageObserver implements ExchangeObserver {
   #consumer: Consumer | null = null;
   /** The Content-Encoding decoders, piped one into the next (stacked codings); null: none. */
   #decoders: Transform[] | null = null;
+  /** A decoder failed while the body was arriving: end() reads what was decoded, without waiting. */
+  #decodeFailed = false;
   #decoded = 0;
   #status = 0;
   /** With --robots: the response's X-Robots-Tag says nofollow (its links are not followed). */
@@ -91,7 +93,9 @@ class PageObserver implements ExchangeObserver {
       decoders.at(-1)!.on('data', (chunk: Buffer) => this.#feed(chunk));
       for (const d of decoders) {
         d.on('error', () => {
-          // A broken gzip stream: keep what was decoded before the fault.
+          // A broken gzip stream: keep what was decoded before the fault. No 'end' follows an
+          // error, so end() must not wait for one.
+          this.#decodeFailed = true;
         });
       }
       this.#decoders = decoders;
@@ -114,7 +118,7 @@ class PageObserver implements ExchangeObserver {
     }
     if (consumer === null || outcome.error !== null) return;
     const decoders = this.#decoders;
-    if (decoders === null) return consumer.finish();
+    if (decoders === null || this.#decodeFailed) return consumer.finish();
     return new Promise<void>((resolve) => {
       let finished = false;
       const done = (): void => {

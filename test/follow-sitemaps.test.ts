@@ -110,6 +110,24 @@ describe.runIf(redisOrSkip())('sweep enqueue --sitemaps', () => {
   });
 });
 
+describe.runIf(redisOrSkip())('sweep enqueue --sitemaps --max-pages', () => {
+  it('a robots.txt is admitted only within --max-pages, as in a local crawl', async () => {
+    const args = ['--sitemaps', '--depth', '1', '--max-pages', '1'];
+    const seeds = tempList([`${a}/`]);
+    const local = recordsOf((await runCli(['-q', ...args, seeds])).stdout).map((r) => r.url);
+    expect(local).toEqual([`${a}/`]);
+    const server = await startRedis();
+    try {
+      const q = ['--redis', server.url, '--queue', 'capped'];
+      expect((await runCli(['enqueue', ...q, ...args, seeds])).code).toBe(0);
+      expect((await runCli(['work', ...q, '-c', '4'])).code).toBe(0);
+      expect(recordsOf((await runCli(['results', ...q])).stdout).map((r) => r.url)).toEqual(local);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
 describe('--requisites', () => {
   it('follows images, scripts, style sheets and the url()s of a style sheet; without it only links', async () => {
     const plain = recordsOf((await runCli(['-q', '--depth', '1'], { stdin: `${a}/page\n` })).stdout).map((x) => x.url.replace(a, ''));

@@ -20,13 +20,15 @@ import type { Redis } from 'ioredis';
 const ENQUEUE = `
 local dedupe = ARGV[1] == '1'
 local added, dup, invalid = 0, 0, 0
+local maxPages = tonumber(redis.call('HGET', KEYS[3], 'maxPages') or '0')
 for i = 2, #ARGV, 7 do
   if ARGV[i] == 'r' then
     redis.call('XADD', KEYS[2], '*', 'j', '', 'l', ARGV[i+1], 'r', ARGV[i+2])
     invalid = invalid + 1
   elseif ARGV[i] == 'f' then
-    -- As COMPLETE admits a page's links: once per crawl, counted as a page.
-    if redis.call('SADD', KEYS[5], redis.sha1hex(ARGV[i+6])) == 1 then
+    -- As COMPLETE admits a page's links: once per crawl, counted as a page, within --max-pages.
+    local room = maxPages == 0 or tonumber(redis.call('HGET', KEYS[3], 'pages') or '0') < maxPages
+    if room and redis.call('SADD', KEYS[5], redis.sha1hex(ARGV[i+6])) == 1 then
       redis.call('XADD', KEYS[1], '*', 'l', '0', 'u', ARGV[i+2], 'o', ARGV[i+3], 'p', ARGV[i+4], 'd', '0', 'pa', ARGV[i+5])
       redis.call('HINCRBY', KEYS[3], 'pages', 1)
       added = added + 1
@@ -80,8 +82,8 @@ const COMPLETE = `
 local written, acked = {}, {}
 local ok, failed = 0, 0
 local maxPages = tonumber(redis.call('HGET', KEYS[3], 'maxPages') or '0')
--- The pages counter, read once: this script is the only one that adds found pages, and it runs
--- alone, so it is counted here and written back once at the end.
+-- The pages counter, read once: a script runs alone, so it is counted here and written back
+-- once at the end.
 local pages = maxPages > 0 and tonumber(redis.call('HGET', KEYS[3], 'pages') or '0') or 0
 local admittedTotal = 0
 -- A page's links: "depth<TAB>parent<TAB>url<TAB>url...". Each normalized URL new to the crawl

@@ -24,7 +24,7 @@ export interface PageLinks {
 
 export const DEFAULT_MAX_LINKS = 10_000;
 /** A longer URL is dropped: servers refuse request lines past 8 KiB (nginx's default buffer). */
-const MAX_URL_CHARS = 8192;
+export const MAX_URL_CHARS = 8192;
 /** All the URL text kept for one page, so 10,000 long URLs cannot take 80 MB. */
 const MAX_PAGE_URL_CHARS = 2 * 1024 * 1024;
 /** srcset and style values carry several URLs: the scanner keeps attribute values up to this. */

@@ -1,6 +1,7 @@
 // Scope tests by seed, built once per seed and kept in a bounded cache: a crawl meets the same
 // few seeds for most of its found URLs. Shared by the local frontier and the Redis worker.
 
+import { MAX_URL_CHARS } from '../discover/link-rules.js';
 import { normalizeParsed, normalizeUrl } from '../discover/normalize.js';
 import { seedScope, type ScopeRules } from '../discover/scope.js';
 import { HopStop, type HopPolicy } from '../fetcher.js';
@@ -30,8 +31,10 @@ export class ScopeCache {
   }
 
   /**
-   * The frontier keys of the links a page gave: normalized, http(s) only and, when `scoped`, in
-   * the scope of `seed` (sitemap files are followed wherever robots.txt points).
+   * The frontier keys of the links a page gave: normalized, http(s) only, no longer than an HTML
+   * link may be (8 KiB: a CSS url() or a sitemap <loc> has no cap of its own, and the frontier
+   * log's reader refuses a line over 4 MiB) and, when `scoped`, in the scope of `seed` (sitemap
+   * files are followed wherever robots.txt points).
    */
   admissible(links: readonly string[], seed: string, scoped: boolean): string[] {
     const keys: string[] = [];
@@ -46,7 +49,7 @@ export class ScopeCache {
         continue;
       }
       const key = normalizeParsed(url);
-      if (key === null) continue;
+      if (key === null || key.length > MAX_URL_CHARS) continue;
       if (scoped && !this.inScope(seed, key === url.href ? url : new URL(key))) {
         this.outOfScope++;
         continue;

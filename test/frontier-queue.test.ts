@@ -1,7 +1,9 @@
 // PackedQueue (src/frontier/queue.ts) and its segment store (segments.ts): a FIFO of URLs packed
 // as bytes, spilling whole segments to a directory the caller named.
 
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -135,10 +137,35 @@ describe('PackedQueue', () => {
     expect(existsSync(named)).toBe(false); // gone at open, before anything spills
     for (let i = 0; i < 500; i++) q.push(`https://a.example/${i}`, 1, page(i));
     expect(q.spillPath).toBe(named);
-    expect(readdirSync(named).every((n) => /^\d+\.seg$/.test(n))).toBe(true);
+    expect(readdirSync(named).every((n) => /^\d+\.seg$/.test(n) || n === 'owner')).toBe(true);
+    expect(readFileSync(join(named, 'owner'), 'utf8')).toBe(`${hostname()} ${process.pid}\n`);
     expect(drain(q).length).toBe(500 * 20);
     q.close();
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it("a named spill directory owned by a live run is left alone; one whose owner is gone is a leftover", () => {
+    const dir = tempDir();
+    const named = join(dir, 'sweep-frontier-shared');
+    mkdirSync(named);
+    writeFileSync(join(named, '0.seg'), 'in use');
+    writeFileSync(join(named, 'owner'), `${hostname()} ${process.ppid}\n`); // alive: the test runner's parent
+    const q = new PackedQueue({ spillDir: dir, spillName: 'sweep-frontier-shared', segmentBytes: 1024, memoryBudget: 0 });
+    for (let i = 0; i < 500; i++) q.push(`https://a.example/${i}`, 1, page(i));
+    expect(q.spillPath!.startsWith(join(dir, `sweep-frontier-${process.pid}-`))).toBe(true);
+    q.close();
+    expect(readdirSync(named).sort()).toEqual(['0.seg', 'owner']);
+    // The owner exited (a pid that ran and is gone): the directory is a leftover.
+    const gone = spawnSync(process.execPath, ['-e', '0']).pid!;
+    writeFileSync(join(named, 'owner'), `${hostname()} ${gone}\n`);
+    const again = new PackedQueue({ spillDir: dir, spillName: 'sweep-frontier-shared', segmentBytes: 1024, memoryBudget: 0 });
+    expect(existsSync(named)).toBe(false);
+    again.close();
+    // Another host's run: it cannot be told, so it is left alone.
+    mkdirSync(named);
+    writeFileSync(join(named, 'owner'), `not-${hostname()} ${gone}\n`);
+    new PackedQueue({ spillDir: dir, spillName: 'sweep-frontier-shared', segmentBytes: 1024, memoryBudget: 0 }).close();
+    expect(existsSync(join(named, 'owner'))).toBe(true);
   });
 
   it('a named spill directory holding anything but spill files is left alone: the queue spills to a fresh one', () => {

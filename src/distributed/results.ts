@@ -85,7 +85,14 @@ export async function exportResults(opts: ResultsOptions, interrupts?: Interrupt
     }
     // A torn last line (an export killed mid-write) was never trimmed from Redis: it is cut
     // here and written again whole.
-    await cutTornTail(opts.output!);
+    try {
+      await cutTornTail(opts.output!);
+    } catch (err) {
+      await trimmer.sweepLease(keys.exporter, lease, 0).catch(() => 0);
+      redis.disconnect();
+      trimmer.disconnect();
+      throw err;
+    }
   }
   let sink = new RecordSink(opts.output, opts.trim);
   let records = 0;

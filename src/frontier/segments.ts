@@ -9,13 +9,15 @@
 // and all of them on close(). A SIGKILLed run leaves its directory behind; the admission log, not
 // the spill, is what a resumed run reads. So a crawl with a records file names its spill
 // directory after that file (`spillName`), and the next run on the same file removes what a
-// killed one left there as it starts. Without a name it is made with mkdtemp
+// killed one left there as it starts (an `owner` file, `<host> <pid>`, keeps it from removing a
+// directory a live run of the same file is using: then it spills to a mkdtemp one). Without a name it is made with mkdtemp
 // (sweep-frontier-<pid>-XXXXXX), and a killed run's stays. With no spill directory nothing is
 // ever written.
 // I/O is synchronous, one whole segment at a time: it happens once per segment (1 MiB, some
 // 20,000 URLs), never per URL.
 
-import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Fifo } from '../polite/fifo.js';
 
@@ -41,6 +43,8 @@ export interface SegmentStoreOptions {
 
 /** What a store writes in its directory: only such a directory is removed as a leftover. */
 const SPILL_FILE = /^\d+\.seg$/;
+/** In a named directory: `<host> <pid>` of the run using it, so that another run leaves it alone. */
+const OWNER = 'owner';
 
 export class SegmentStore {
   readonly #segmentBytes: number;
@@ -128,7 +132,7 @@ export class SegmentStore {
   /** Deletes every spill file and the spill directory; drops the Buffers. */
   close(): void {
     if (this.#dir !== null) {
-      // Only the directory this store made with mkdtemp, never anything else.
+      // Only the directory this store made (with mkdtemp, or its named one), never anything else.
       rmSync(this.#dir, { recursive: true, force: true });
       this.#dir = null;
     }
@@ -139,8 +143,7 @@ export class SegmentStore {
 
   #spill(buf: Buffer, used: number): string {
     if (this.#dir === null) {
-      if (this.#named !== null) {
-        mkdirSync(this.#named, { mode: 0o700 });
+      if (this.#named !== null && takeNamed(this.#named)) {
         this.#dir = this.#named;
       } else {
         // The pid in the name tells a killed run's leftovers (which close() never removed) apart.
@@ -177,8 +180,9 @@ export class SegmentStore {
 
 /**
  * Makes `dir` free for a store to use: removes it when it is a spill directory a killed run left
- * (nothing in it but <n>.seg files). Returns `dir`, or null when something else is there, which
- * is left alone (the store then uses mkdtemp).
+ * (nothing in it but <n>.seg files and an owner file naming a process of this host that is gone,
+ * or none). Returns `dir`, or null when it is in use or something else is there, which is left
+ * alone (the store then uses mkdtemp).
  */
 function removeLeftover(dir: string): string | null {
   let names: string[];
@@ -188,7 +192,38 @@ function removeLeftover(dir: string): string | null {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return dir;
     return null; // a file of that name, or unreadable: not ours to judge
   }
-  if (!names.every((n) => SPILL_FILE.test(n))) return null;
+  if (!names.every((n) => SPILL_FILE.test(n) || n === OWNER)) return null;
+  if (names.includes(OWNER) && !ownerGone(join(dir, OWNER))) return null;
   rmSync(dir, { recursive: true, force: true });
   return dir;
+}
+
+/** True when the owner file names a process of this host that no longer runs. */
+function ownerGone(file: string): boolean {
+  let host: string;
+  let pid: number;
+  try {
+    [host = '', pid = NaN] = readFileSync(file, 'utf8').trim().split(' ').map((v, i) => (i === 1 ? Number(v) : v)) as [string, number];
+  } catch {
+    return false;
+  }
+  if (host !== hostname() || !Number.isInteger(pid) || pid <= 0) return false; // another host's: cannot tell
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return false; // alive
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+/** Makes the named directory with this run as its owner; false when another run got there first. */
+function takeNamed(dir: string): boolean {
+  try {
+    mkdirSync(dir, { mode: 0o700 });
+  } catch {
+    return false;
+  }
+  writeFileSync(join(dir, OWNER), `${hostname()} ${process.pid}\n`, { mode: 0o600 });
+  return true;
 }

@@ -173,6 +173,15 @@ describe.runIf(q.haveRedis)('what a queue keeps in Redis', () => {
     expect(await q.redis.exists(q.keys.exporter)).toBe(0);
   });
 
+  it('--trim -o onto a directory: one line naming the problem, exit 1, the lease let go', async () => {
+    await enqueueUrls(q, urls(0, 3));
+    const r = await trimTo(tempDir());
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^sweep: cannot write records: EISDIR/);
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    expect(await q.redis.exists(q.keys.exporter)).toBe(0);
+  });
+
   it('--trim without -o is refused with exit 2 naming --trim (a pipe cannot say it kept the records)', async () => {
     const r = await runCli(['results', ...q.args(), '--trim']);
     expect(r.code).toBe(2);

@@ -91,7 +91,9 @@ export async function exportResults(opts: ResultsOptions, interrupts?: Interrupt
       await trimmer.sweepLease(keys.exporter, lease, 0).catch(() => 0);
       redis.disconnect();
       trimmer.disconnect();
-      throw err;
+      // The file cannot be read or cut (a directory, no permission): nothing was exported.
+      process.stderr.write(`sweep: cannot write records: ${(err as Error).message}\n`);
+      return { records: 0, trimmed: 0, exitCode: 1 };
     }
   }
   let sink = new RecordSink(opts.output, opts.trim);

@@ -140,7 +140,7 @@ async function* readQueue(
       const jobs = jobsOf(claimed);
       if (jobs.length > 0) {
         counters.reclaimed += jobs.length;
-            yield jobs;
+        yield jobs;
         continue;
       }
     }
@@ -151,7 +151,7 @@ async function* readQueue(
     )) as [string, Entry[]][] | null;
     const jobs = jobsOf(reply?.[0]?.[1] ?? []);
     if (jobs.length > 0) {
-        yield jobs;
+      yield jobs;
       continue;
     }
     // Nothing new: claim sooner, and end if the whole queue is done.

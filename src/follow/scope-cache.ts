@@ -2,7 +2,7 @@
 // few seeds for most of its found URLs. Shared by the local frontier and the Redis worker.
 
 import { MAX_URL_CHARS } from '../discover/link-rules.js';
-import { normalizeParsed, normalizeUrl } from '../discover/normalize.js';
+import { normalizeParsed } from '../discover/normalize.js';
 import { seedScope, type ScopeRules } from '../discover/scope.js';
 import { HopStop, type HopPolicy } from '../fetcher.js';
 
@@ -39,22 +39,13 @@ export class ScopeCache {
   admissible(links: readonly string[], seed: string, scoped: boolean): string[] {
     const keys: string[] = [];
     for (const link of links) {
-      // One parse a link, not two: the scope test reads the parsed link itself when its key is its
-      // href (the usual case: links come serialized by the parser, without a fragment), which is
-      // what parsing the key again would give.
-      let url: URL;
-      try {
-        url = new URL(link);
-      } catch {
-        continue;
-      }
-      const key = normalizeParsed(url);
-      if (key === null || key.length > MAX_URL_CHARS) continue;
-      if (scoped && !this.inScope(seed, key === url.href ? url : new URL(key))) {
+      const parsed = keyed(link);
+      if (parsed === null || parsed.key.length > MAX_URL_CHARS) continue;
+      if (scoped && !this.inScope(seed, parsed.url)) {
         this.outOfScope++;
         continue;
       }
-      keys.push(key);
+      keys.push(parsed.key);
     }
     return keys;
   }
@@ -63,9 +54,26 @@ export class ScopeCache {
   readonly hopPolicy: HopPolicy = (job, next) => {
     const via = job.via;
     if (via === undefined || (via.parent === null && via.kind === 'page')) return null;
-    const key = normalizeUrl(next.origin + next.path);
-    if (key !== null && this.inScope(via.seed, new URL(key))) return null;
+    const parsed = keyed(next.origin + next.path);
+    if (parsed !== null && this.inScope(via.seed, parsed.url)) return null;
     this.redirectsStopped++;
     return new HopStop('out_of_scope');
   };
+}
+
+/**
+ * A URL's frontier key (normalize.ts) and the parsed key that scope tests read, or null for what
+ * has none. One parse, not two: when the key is the parsed URL's href (the usual case: links come
+ * serialized by the parser, without a fragment), that URL is what parsing the key would give.
+ */
+function keyed(link: string): { key: string; url: URL } | null {
+  let url: URL;
+  try {
+    url = new URL(link);
+  } catch {
+    return null;
+  }
+  const key = normalizeParsed(url);
+  if (key === null) return null;
+  return { key, url: key === url.href ? url : new URL(key) };
 }

@@ -78,19 +78,14 @@ export async function exportResults(opts: ResultsOptions, interrupts?: Interrupt
     await trimmer.connect();
     try {
       lease = await takeLease(trimmer, keys.exporter, opts.queue);
-    } catch (err) {
-      redis.disconnect();
-      trimmer.disconnect();
-      throw err;
-    }
-    // A torn last line (an export killed mid-write) was never trimmed from Redis: it is cut
-    // here and written again whole.
-    try {
+      // A torn last line (an export killed mid-write) was never trimmed from Redis: it is cut
+      // here and written again whole.
       await cutTornTail(opts.output!);
     } catch (err) {
-      await trimmer.sweepLease(keys.exporter, lease, 0).catch(() => 0);
+      if (lease !== null) await trimmer.sweepLease(keys.exporter, lease, 0).catch(() => 0);
       redis.disconnect();
       trimmer.disconnect();
+      if (lease === null) throw err; // the queue is busy, or Redis failed
       // The file cannot be read or cut (a directory, no permission): nothing was exported.
       process.stderr.write(`sweep: cannot write records: ${(err as Error).message}\n`);
       return { records: 0, trimmed: 0, exitCode: 1 };

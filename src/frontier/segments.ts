@@ -10,9 +10,9 @@
 // the spill, is what a resumed run reads. So a crawl with a records file names its spill
 // directory after that file (`spillName`), and the next run on the same file removes what a
 // killed one left there as it starts (an `owner` file, `<host> <pid>`, keeps it from removing a
-// directory a live run of the same file is using: then it spills to a mkdtemp one). Without a name it is made with mkdtemp
-// (sweep-frontier-<pid>-XXXXXX), and a killed run's stays. With no spill directory nothing is
-// ever written.
+// directory a live run of the same file is using: then it spills to a mkdtemp one). Without a
+// name it is made with mkdtemp (sweep-frontier-<pid>-XXXXXX), and a killed run's stays. With no
+// spill directory nothing is ever written.
 // I/O is synchronous, one whole segment at a time: it happens once per segment (1 MiB, some
 // 20,000 URLs), never per URL.
 
@@ -200,13 +200,14 @@ function removeLeftover(dir: string): string | null {
 
 /** True when the owner file names a process of this host that no longer runs. */
 function ownerGone(file: string): boolean {
-  let host: string;
-  let pid: number;
+  let text: string;
   try {
-    [host = '', pid = NaN] = readFileSync(file, 'utf8').trim().split(' ').map((v, i) => (i === 1 ? Number(v) : v)) as [string, number];
+    text = readFileSync(file, 'utf8');
   } catch {
     return false;
   }
+  const [host, pidText] = text.trim().split(' ');
+  const pid = Number(pidText);
   if (host !== hostname() || !Number.isInteger(pid) || pid <= 0) return false; // another host's: cannot tell
   if (pid === process.pid) return true;
   try {

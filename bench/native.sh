@@ -313,17 +313,21 @@ for s in $SCENARIOS; do
       ;;
     startup)
       echo
-      echo "== start-up: 'sweep --version' and 'node -e 0', 11 runs each, alternating"
+      echo "== start-up: 'sweep --version' and 'node -e 0'; a short run (100 URLs from a file) of sweep and of the bare loop; 11 runs each, alternating"
       : >"$TMP/startup"
+      make_list 100 /p/ "$TMP/list-short.txt"
       # With the machine's NODE_EXTRA_CA_CERTS too, when it has one (the "ca" rows): for reference.
       local_ca=()
       [[ -n $MACHINE_EXTRA_CA && -z ${NODE_EXTRA_CA_CERTS:-} ]] && local_ca=(sweep-ca node-ca)
       for _ in $(seq 11); do
-        for what in sweep node "${local_ca[@]}"; do
+        for what in sweep node sweep-short bare-short "${local_ca[@]}"; do
           t0=$(date +%s%N)
           case $what in
             sweep) node "$SWEEP_BIN" --version >/dev/null ;;
             node) node -e 0 ;;
+            # Start-up, the first connection, and the exit (src/short-run.ts says why it is there).
+            sweep-short) node "$SWEEP_BIN" -q --no-progress -o /dev/null "$TMP/list-short.txt" ;;
+            bare-short) node "$REPO/bench/bare-undici.mjs" "$TMP/list-short.txt" 64 ;;
             sweep-ca) NODE_EXTRA_CA_CERTS=$MACHINE_EXTRA_CA node "$SWEEP_BIN" --version >/dev/null ;;
             node-ca) NODE_EXTRA_CA_CERTS=$MACHINE_EXTRA_CA node -e 0 ;;
           esac
@@ -334,6 +338,9 @@ for s in $SCENARIOS; do
       FIG[version_ms]=$(awk '$1 == "sweep" { print $2 / 1000 }' "$TMP/startup" | median)
       FIG[node_ms]=$(awk '$1 == "node" { print $2 / 1000 }' "$TMP/startup" | median)
       echo "median sweep --version ${FIG[version_ms]} ms, node -e 0 ${FIG[node_ms]} ms"
+      FIG[short_ms]=$(awk '$1 == "sweep-short" { print $2 / 1000 }' "$TMP/startup" | median)
+      FIG[bare_short_ms]=$(awk '$1 == "bare-short" { print $2 / 1000 }' "$TMP/startup" | median)
+      echo "median short run (100 URLs from a file): sweep ${FIG[short_ms]} ms, bare undici loop ${FIG[bare_short_ms]} ms"
       if ((${#local_ca[@]} > 0)); then
         FIG[version_ca_ms]=$(awk '$1 == "sweep-ca" { print $2 / 1000 }' "$TMP/startup" | median)
         FIG[node_ca_ms]=$(awk '$1 == "node-ca" { print $2 / 1000 }' "$TMP/startup" | median)
@@ -428,7 +435,7 @@ row "$N_DELAY URLs x 100 ms at -c $C_DELAY, wall" "<= 1.25 s" "${FIG[delay_wall]
 row "bare loop wall / sweep wall, delay scenario" ">= 0.95" "${FIG[sweep_bare_delay]:-}" ">=" 0.95 \
   "$(printf 'sweep %.3f s, bare loop %.3f s' "${FIG[delay_wall]:-0}" "${FIG[bare_delay_wall]:-0}")" '%.3f'
 row "sweep --version, wall" "<= 120 ms" "${FIG[version_ms]:-}" "<=" 120 \
-  "$(printf 'node -e 0 %.1f ms' "${FIG[node_ms]:-0}")${FIG[version_ca_ms]:+$(printf '; with the machine'"'"'s NODE_EXTRA_CA_CERTS: sweep %.1f ms, node -e 0 %.1f ms' "${FIG[version_ca_ms]}" "${FIG[node_ca_ms]}")}" '%.1f ms'
+  "$(printf 'node -e 0 %.1f ms' "${FIG[node_ms]:-0}")${FIG[short_ms]:+$(printf '; 100 URLs from a file: sweep %.0f ms, bare loop %.0f ms' "${FIG[short_ms]}" "${FIG[bare_short_ms]}")}${FIG[version_ca_ms]:+$(printf '; with the machine'"'"'s NODE_EXTRA_CA_CERTS: sweep %.1f ms, node -e 0 %.1f ms' "${FIG[version_ca_ms]}" "${FIG[node_ca_ms]}")}" '%.1f ms'
 row "recursive crawl, sweep/wget2 pages/s" ">= 0.50" "${FIG[crawl_ratio]:-}" ">=" 0.50 \
   "$(printf 'sweep %.0f/s, wget2 %.0f/s, %s' "${FIG[crawl_sweep]:-0}" "${FIG[crawl_wget2]:-0}" "${FIG[crawl_same]:-}")" '%.3f'
 row "--warc out.warc.gz / plain crawl, requests/s" ">= 0.75" "${FIG[warcgz_ratio]:-}" ">=" 0.75 \

@@ -16,6 +16,7 @@ import { Run, type RunOutcome } from './run/core.js';
 import type { Interrupts, StopSignal } from './run/interrupts.js';
 import { lineSink, type LineWriter } from './run/line-sink.js';
 import { reportOutcome } from './run/summary.js';
+import { tuneForRunLength } from './short-run.js';
 import type { StatsSnapshot } from './stats.js';
 
 export interface CrawlResult {
@@ -60,6 +61,7 @@ export async function crawl(cfg: CrawlConfig, io: CrawlIo = { stdin: process.std
     skipped: 0,
     done: false,
   };
+  tuneForRunLength(input.bytesTotal, cfg.follow !== null);
   const readsStdin = sources.jobs === undefined && cfg.inputs.includes('-');
   // --resume: read the previous records (cutting a torn tail) before the file is appended to.
   const resume = cfg.resume === null ? null : await (await import('./polite/resume.js')).scanResume(cfg.resume, undefined, cfg.follow === null ? undefined : await finishedKeys());

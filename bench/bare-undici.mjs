@@ -8,8 +8,11 @@
 // through one SecureContext made here (as sweep's --cacert does; `ca` in the connect options
 // would make Node build one per connection); BARE_INSECURE=1 turns certificate checks off.
 // Sessions are left to undici's default connector (its own session cache), as a bare Agent has.
+// BARE_RECORDS=path adds the least a tool that reports must do per URL: time the request and
+// write one JSON line (url, status, bytes, ms) to that file, 64 KiB at a time. The throughput
+// scenario runs it too, to show what writing records alone costs the floor.
 
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createSecureContext, rootCertificates } from 'node:tls';
 
@@ -27,8 +30,14 @@ const agent = new Agent({ connections: concurrency, pipelining: 1, connect });
 let next = 0;
 let done = 0;
 let failed = 0;
+const records = process.env.BARE_RECORDS ? openSync(process.env.BARE_RECORDS, 'w') : -1;
+let pending = '';
 
 function start() {
+  if (records >= 0) {
+    startRecorded();
+    return;
+  }
   const url = new URL(urls[next++]);
   agent.dispatch(
     { origin: url.origin, path: url.pathname, method: 'GET', headers: {} },
@@ -54,10 +63,50 @@ function start() {
   );
 }
 
+function startRecorded() {
+  const raw = urls[next++];
+  const url = new URL(raw);
+  const t0 = performance.now();
+  agent.dispatch(
+    { origin: url.origin, path: url.pathname, method: 'GET', headers: {} },
+    {
+      status: 0,
+      bytes: 0,
+      onConnect() {},
+      onHeaders(status) {
+        this.status = status;
+        return true;
+      },
+      onData(chunk) {
+        this.bytes += chunk.length;
+        return true;
+      },
+      onComplete() {
+        if (this.status < 200 || this.status > 299) failed++;
+        const ms = Math.round((performance.now() - t0) * 100) / 100;
+        pending += JSON.stringify({ url: raw, status: this.status, bytes: this.bytes, ms }) + '\n';
+        if (pending.length >= 65536) {
+          writeSync(records, pending);
+          pending = '';
+        }
+        finish();
+      },
+      onError() {
+        failed++;
+        finish();
+      },
+    },
+  );
+}
+
 function finish() {
   done++;
   if (next < urls.length) start();
   else if (done === urls.length) {
+    if (records >= 0) {
+      writeSync(records, pending);
+      closeSync(records);
+    }
     if (failed > 0) {
       process.stderr.write(`bare-undici: ${failed} of ${urls.length} requests failed\n`);
       process.exitCode = 1;

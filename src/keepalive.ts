@@ -15,11 +15,16 @@ const STALE_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
 
 /** undici's connector, with each socket's errors tagged when the socket had already read a response. */
 export function taggingConnector(options: BuildConnector.BuildOptions): BuildConnector.connector {
-  const connect = tlsConnector(options);
+  return tagSockets(tlsConnector(options));
+}
+
+/** Any connector (a proxy agent's tunnel, say), its sockets' errors tagged the same way. */
+export function tagSockets(connect: BuildConnector.connector): BuildConnector.connector {
   return (opts, callback) => {
     connect(opts, (err, socket) => {
       if (socket !== null && err === null) {
-        // Bytes of the TLS handshake are not responses: only count what arrives after it.
+        // Bytes read before the socket is handed over (a TLS handshake, a proxy's answer to
+        // CONNECT) are not responses: only count what arrives after.
         const base = socket.bytesRead;
         // Registered before undici's own listener, so the tag is on the error undici reports.
         socket.on('error', (error: Error & { [REUSED]?: boolean }) => {

@@ -53,6 +53,26 @@ describe('proxies', () => {
     expect(proxy.seen).toEqual([]);
   });
 
+  // The server closes each socket as soon as it is idle, and the proxy then closes its side of
+  // the tunnel: sweep keeps writing requests on tunnels that are being closed under it. As on
+  // the direct path (faults.test.ts), such a request is re-sent at once, within its attempt.
+  const idleClose = (n: number) => tempList(Array.from({ length: n }, (_, i) => `${tb.url}/idle-close/${i % 3}/${i}`));
+  it('--proxy: tunnels closed under a request are re-sent transparently: no failure, no extra attempt', async () => {
+    const r = await runCli(['-q', '-c', '8', '--retry-delay', '1', '--proxy', proxy.url, idleClose(600)], { env: NO_ENV_PROXY });
+    expect(r.code).toBe(0);
+    expect(r.records).toHaveLength(600);
+    expect(r.records.filter((x) => !x.ok || x.attempts !== 1)).toEqual([]);
+    expect(tb.counters.connections).toBeGreaterThan(50);
+  });
+
+  it('HTTP_PROXY: the same', async () => {
+    const env = { ...NO_ENV_PROXY, HTTP_PROXY: proxy.url, http_proxy: proxy.url };
+    const r = await runCli(['-q', '-c', '8', '--retry-delay', '1', idleClose(600)], { env });
+    expect(r.code).toBe(0);
+    expect(r.records).toHaveLength(600);
+    expect(r.records.filter((x) => !x.ok || x.attempts !== 1)).toEqual([]);
+  });
+
   it('without a proxy nothing goes through it', async () => {
     const r = await runCli(['-q', tempList([`${tb.url}/p/1`])], { env: NO_ENV_PROXY });
     expect(r.records[0]!.ok).toBe(true);

@@ -7,14 +7,27 @@
 import { createRequire } from 'node:module';
 import { createSecureContext } from 'node:tls';
 import type * as Undici from 'undici';
-import type { Dispatcher } from 'undici';
-import { taggingConnector } from '../keepalive.js';
+import type { buildConnector as BuildConnector, Dispatcher } from 'undici';
+import { tagSockets, taggingConnector } from '../keepalive.js';
 import { secureContextWithCa } from './tls-connector.js';
 import { envProxySet, type NetworkOptions } from './wants.js';
 
 // Required, not imported: an ESM import of undici's CommonJS index runs Node's export lexer over
 // it first (import 155-180 ms, require 111-140 here).
-const { Agent, EnvHttpProxyAgent, ProxyAgent } = createRequire(import.meta.url)('undici') as typeof Undici;
+const { Agent, Client, EnvHttpProxyAgent, Pool, ProxyAgent } = createRequire(import.meta.url)('undici') as typeof Undici;
+
+/**
+ * The proxy agents' `factory`: undici's own choice of Client or Pool for an origin, with the
+ * connection's socket errors tagged (keepalive.ts), so that a request written on a kept tunnel
+ * the server (or the proxy) was closing is re-sent at once, as on the direct path. The
+ * connector is the proxy agent's (a CONNECT tunnel, then TLS for https), or for origins
+ * NO_PROXY exempts, sweep's own over the connect options.
+ */
+function taggedFactory(origin: string | URL, opts: Undici.Pool.Options): Dispatcher {
+  const given = opts.connect;
+  const connect = typeof given === 'function' ? tagSockets(given) : taggingConnector((given ?? {}) as BuildConnector.BuildOptions);
+  return opts.connections === 1 ? new Client(origin, { ...opts, connect }) : new Pool(origin, { ...opts, connect });
+}
 
 // undici's ProxyAgent adds a `host` header to the headers object it is given, in place. The
 // fetcher shares one frozen headers object between all requests, so the proxy dispatchers get
@@ -40,14 +53,15 @@ export function buildDispatcher(o: NetworkOptions, base: Undici.Agent.Options, e
   const secureContext = o.cacert === null ? createSecureContext() : secureContextWithCa(o.cacert);
   const tls = { ...(base.connect as object), secureContext };
   const options = { ...base, connect: tls, allowH2: o.http2 };
-  if (o.proxy !== null) return new CopyingProxyAgent({ ...options, uri: o.proxy, requestTls: tls, proxyTls: tls });
-  if (envProxySet(env)) return new CopyingEnvHttpProxyAgent({ ...options, requestTls: tls, proxyTls: tls } as never);
+  const proxied = { ...options, requestTls: tls, proxyTls: tls, factory: taggedFactory };
+  if (o.proxy !== null) return new CopyingProxyAgent({ ...proxied, uri: o.proxy });
+  if (envProxySet(env)) return new CopyingEnvHttpProxyAgent(proxied as never);
   // One connector for every origin: given connect *options*, the Agent builds a connector (and
   // with it a session cache) per origin's Pool, and drops both when the origin's last connection
   // closes. tls-connector.ts keeps the sessions; allowH2 goes to the connector, which offers ALPN.
   // The connector tags a reused socket's errors (keepalive.ts), so that a request written on a
   // keep-alive socket the server was closing is re-sent, as on the plain path.
-  // (The proxy agents above get the one SecureContext through requestTls / proxyTls, but their
-  // sessions stay in undici's weakly held cache, and their sockets are not tagged.)
+  // (The proxy agents above get the one SecureContext through requestTls / proxyTls, and their
+  // sockets tagged through taggedFactory, but their sessions stay in undici's weakly held cache.)
   return new Agent({ ...options, connect: taggingConnector({ ...tls, allowH2: o.http2 }) });
 }

@@ -1,6 +1,7 @@
 // --robots through the real CLI: each case is its own loopback origin with its own robots.txt.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli, tempList } from './helpers.js';
 import { startRecorder, type Recorder } from './polite-helpers.js';
@@ -134,6 +135,51 @@ describe('--robots', () => {
     expect(pathsSeen(other).filter((p) => p.startsWith('/secret'))).toEqual([]);
     expect(pathsSeen(other).filter((p) => p === '/robots.txt')).toHaveLength(1);
     expect(pathsSeen(rec).filter((p) => p === '/robots.txt')).toHaveLength(1);
+  });
+});
+
+
+describe('--robots: what a robots.txt request carries', () => {
+  it('no -H credentials, to any origin, even when a redirect takes it to another origin; the URLs themselves keep them on their own origin', async () => {
+    const seen: { origin: string; path: string; auth: string | undefined; cookie: string | undefined }[] = [];
+    const record = (origin: string) => (req: IncomingMessage) =>
+      seen.push({ origin, path: req.url ?? '/', auth: req.headers.authorization, cookie: req.headers.cookie });
+    const b = await startRecorder((req, res) => {
+      record('b')(req);
+      res.end(req.url === '/robots.txt' ? 'User-agent: *\nAllow: /\n' : 'page\n');
+    });
+    recorders.push(b);
+    const a = await startRecorder((req, res) => {
+      record('a')(req);
+      if (req.url === '/robots.txt') res.end('User-agent: *\nAllow: /\n');
+      else redirect(res, `${b.url}/landing`);
+    });
+    recorders.push(a);
+    const r = await runCli(['-q', '--robots', '-H', 'Authorization: Bearer TOPSECRET', '-H', 'Cookie: sid=C', tempList([`${a.url}/start`])]);
+    expect(r.code).toBe(0);
+    expect(r.records[0]).toMatchObject({ ok: true, status: 200 });
+    const robots = seen.filter((x) => x.path === '/robots.txt');
+    expect(robots.map((x) => x.origin).sort()).toEqual(['a', 'b']);
+    for (const x of robots) expect([x.auth, x.cookie]).toEqual([undefined, undefined]);
+    expect(seen.find((x) => x.path === '/start')).toMatchObject({ auth: 'Bearer TOPSECRET', cookie: 'sid=C' });
+    expect(seen.find((x) => x.path === '/landing')).toMatchObject({ auth: undefined, cookie: undefined });
+  });
+
+  it('a recursive crawl (which asks for compressed pages) still reads the rules of a robots.txt, sent compressed or not', async () => {
+    for (const compress of [false, true]) {
+      const rec = await site((res) => {
+        const body = 'User-agent: *\nDisallow: /private\n';
+        if (compress) {
+          res.writeHead(200, { 'content-type': 'text/plain', 'content-encoding': 'gzip' });
+          res.end(gzipSync(body));
+        } else text(body)(res);
+      });
+      const r = await runCli(['-q', '--robots', '--depth', '1', tempList([`${rec.url}/private/a`, `${rec.url}/open`])]);
+      expect(r.code).toBe(0);
+      const byLine = [...r.records].sort((x, y) => x.line - y.line);
+      expect(byLine.map((x) => x.error?.code ?? 'ok')).toEqual(['robots_disallowed', 'ok']);
+      expect(pathsSeen(rec)).not.toContain('/private/a');
+    }
   });
 });
 

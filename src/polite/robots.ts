@@ -9,8 +9,11 @@
 //                  "unreachable": everything on that origin is disallowed for this run
 
 import { createRequire } from 'node:module';
+import { pipeline, type Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
+import { contentDecoders } from '../content-coding.js';
 import type { Job } from '../input.js';
+import { crossOriginHeaders } from '../run/secrets.js';
 import type { HostRules } from './gate-types.js';
 
 interface Robot {
@@ -43,6 +46,18 @@ export interface RobotsOptions {
 /** Origins whose rules are kept by default: ~2-5 KB each for a typical robots.txt. */
 export const MAX_ORIGINS = 10_000;
 
+/**
+ * What a robots.txt request carries: the run's headers less the credentials (robots.txt is
+ * public, and a redirect or a found link may take it to an origin -H was not given for) and less
+ * Accept-Encoding (a recursive crawl asks for compressed pages; the file is read as text, and a
+ * server that compresses it anyway is decoded).
+ */
+export function robotsRequestHeaders(headers: Record<string, string>): Record<string, string> {
+  const out = { ...crossOriginHeaders(headers) };
+  delete out['accept-encoding'];
+  return Object.freeze(out);
+}
+
 /** The product token robots.txt groups are matched against: "sweep" for "sweep/0.1.0". */
 export function productToken(userAgent: string): string {
   return userAgent.trim().split(/[\s/]/)[0] || '*';
@@ -52,6 +67,7 @@ type Fetched = { kind: 'rules'; url: string; body: string } | { kind: 'allow'; w
 
 export class RobotsCache {
   readonly #o: RobotsOptions;
+  readonly #headers: Record<string, string>;
   readonly #token: string;
   /** Fetches that ended, by outcome, for the summary. */
   readonly outcomes = { rules: 0, allowAll: 0, disallowAll: 0 };
@@ -68,6 +84,7 @@ export class RobotsCache {
   constructor(options: RobotsOptions) {
     this.#o = options;
     this.#token = productToken(options.headers['user-agent'] ?? '*');
+    this.#headers = robotsRequestHeaders(options.headers);
     this.#max = options.maxOrigins ?? MAX_ORIGINS;
   }
 
@@ -132,7 +149,7 @@ export class RobotsCache {
         origin: url.origin,
         path: url.pathname + url.search,
         method: 'GET',
-        headers: this.#o.headers,
+        headers: this.#headers,
         signal,
       });
       const status = res.statusCode;
@@ -144,7 +161,12 @@ export class RobotsCache {
         if (url.protocol !== 'http:' && url.protocol !== 'https:') return { kind: 'allow', why: 'robots.txt: redirect off http(s)' };
         continue;
       }
-      if (status >= 200 && status < 300) return { kind: 'rules', url: url.href, body: await readCapped(res.body) };
+      if (status >= 200 && status < 300) {
+        const encoding = res.headers['content-encoding'];
+        const body = await readCapped(res.body, typeof encoding === 'string' ? encoding : null);
+        if (body === null) return { kind: 'allow', why: `robots.txt in an unknown Content-Encoding (${String(encoding).slice(0, 40)})` };
+        return { kind: 'rules', url: url.href, body };
+      }
       await res.body.dump();
       if (status === 429 || status >= 500) return { kind: 'disallow', why: `robots.txt answered ${status}` };
       return { kind: 'allow', why: `robots.txt answered ${status}` };
@@ -153,18 +175,33 @@ export class RobotsCache {
   }
 }
 
-async function readCapped(body: Dispatcher.ResponseData['body']): Promise<string> {
+/**
+ * The body as text, decoded, at most MAX_BYTES of it (decoding stops there: a small compressed
+ * file cannot inflate without bound); null for a coding sweep cannot read.
+ */
+async function readCapped(body: Dispatcher.ResponseData['body'], encoding: string | null): Promise<string | null> {
+  const decoders = contentDecoders(encoding);
+  if (decoders === null) {
+    body.destroy();
+    return null;
+  }
+  const stages = decoders.map((make) => make());
+  let text: Readable = body;
+  // A decoding error fails the last stage, and so the loop below (robots.txt unreachable).
+  if (stages.length > 0) text = pipeline([body, ...stages], () => {}) as unknown as Readable;
   const chunks: Buffer[] = [];
   let total = 0;
-  for await (const chunk of body) {
-    const buf = chunk as Buffer;
-    const room = MAX_BYTES - total;
-    chunks.push(buf.length > room ? buf.subarray(0, room) : buf);
-    total += Math.min(buf.length, room);
-    if (total >= MAX_BYTES) {
-      body.destroy();
-      break;
+  try {
+    for await (const chunk of text) {
+      const buf = chunk as Buffer;
+      const room = MAX_BYTES - total;
+      chunks.push(buf.length > room ? buf.subarray(0, room) : buf);
+      total += Math.min(buf.length, room);
+      if (total >= MAX_BYTES) break;
     }
+  } finally {
+    body.destroy();
+    for (const stage of stages) stage.destroy();
   }
   return Buffer.concat(chunks).toString('utf8');
 }

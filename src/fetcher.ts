@@ -21,7 +21,7 @@ import {
 } from './retry.js';
 import { endObservers, openObservers, type ExchangeObserver, type ExchangeTap, type TappedTask } from './exchange.js';
 import { headerValue } from './http-headers.js';
-import { fromUrl, type Target } from './target.js';
+import { fromUrl, redactUrl, type Target } from './target.js';
 import { isStaleSocketError } from './keepalive.js';
 import { kPeer, type Peer, type PeerSlot } from './net/peer.js';
 
@@ -249,7 +249,7 @@ export class UrlTask implements Expirable, TappedTask, PeerSlot {
     try {
       next = new URL(location, this.#origin + this.#path);
     } catch {
-      this.#attemptDone(new CrawlError('bad_redirect', `unparsable Location: ${location.slice(0, 200)}`));
+      this.#attemptDone(new CrawlError('bad_redirect', `unparsable Location: ${redactUrl(location.slice(0, 200), location.length <= 200)}`));
       return;
     }
     const target = fromUrl(next);
@@ -258,19 +258,21 @@ export class UrlTask implements Expirable, TappedTask, PeerSlot {
       return;
     }
     next.hash = '';
+    // As the record shows it (finalUrl, location): a Location may carry credentials.
+    const href = redactUrl(next.href);
     const policy = this.#settings.hopPolicy;
     if (policy !== undefined) {
       const verdict = policy(this.job, target);
       if (verdict instanceof Promise) {
-        void verdict.then((v) => this.#afterHopCheck(v, target, next.href));
+        void verdict.then((v) => this.#afterHopCheck(v, target, href));
         return;
       }
       if (verdict !== null) {
-        this.#refuseHop(verdict, next.href);
+        this.#refuseHop(verdict, href);
         return;
       }
     }
-    this.#hop(target, next.href);
+    this.#hop(target, href);
   }
 
   #refuseHop(verdict: CrawlError | HopStop, href: string): void {

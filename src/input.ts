@@ -55,7 +55,7 @@ const headOf = (text: string): string => clip(text, 200);
 function overlongJob(line: number, head: string): Job {
   return {
     line,
-    url: redactUrl(head.trimStart()) + '…',
+    url: redactUrl(head.trimStart(), false) + '…',
     target: null,
     invalid: `line longer than ${MAX_URL_LENGTH} characters`,
   };

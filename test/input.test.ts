@@ -67,6 +67,38 @@ describe('input', () => {
     expect(redactUrl('https://h.test/a@b')).toBe('https://h.test/a@b');
   });
 
+  it('hides credentials wherever the URL parser finds them', () => {
+    const cases: [string, string][] = [
+      ['http://user:p@ss@h.test/x', 'http://user:***@h.test/x'], // userinfo runs to the last @
+      ['http://us@er:hunter2@h.test/', 'http://us@er:***@h.test/'.replace('us@er:', 'us@er:')],
+      ['http:/user:secret1@h.test/', 'http:/user:***@h.test/'], // one slash: still an authority
+      ['http:\\\\user:secret2@h.test/', 'http:\\\\user:***@h.test/'], // backslashes count as slashes
+      ['https://ghp_TOKEN@h.test/repo', 'https://***@h.test/repo'], // a user name alone is a token
+      ['http://h.test:8080/a@b?c@d#e@f', 'http://h.test:8080/a@b?c@d#e@f'], // @ after the authority
+      ['http://u:p@h.test?q@x', 'http://u:***@h.test?q@x'],
+      ['not a url @ all', 'not a url @ all'],
+    ];
+    for (const [raw, shown] of cases) expect(redactUrl(raw)).toBe(shown);
+    expect(redactUrl('http://us@er:hunter2@h.test/')).not.toContain('hunter2');
+    // The head of an over-long line: its authority may go on past the cut.
+    expect(redactUrl('http://user:' + 'p'.repeat(190), false)).toBe('http://***');
+    expect(redactUrl('http://h.test/' + 'a'.repeat(190), false)).toBe('http://h.test/' + 'a'.repeat(190));
+  });
+
+  it('credentials with a stray % (not valid percent-encoding) are one line, sent as written, not the end of the run', async () => {
+    const jobs = await collect(['-'], Readable.from(['http://%:x@h.test/a\nhttp://u:100%25%zz@h.test/b\nhttp://h.test/c\n']));
+    expect(jobs.map((j) => j.invalid)).toEqual([null, null, null]);
+    expect(jobs[0]!.url).toBe('http://%:***@h.test/a');
+    expect(jobs[0]!.target!.auth).toBe('Basic ' + Buffer.from('%:x').toString('base64'));
+    expect(jobs[1]!.target!.auth).toBe('Basic ' + Buffer.from('u:100%%zz').toString('base64'));
+  });
+
+  it('an over-long line whose password runs past the first 200 characters shows none of it', async () => {
+    const [job] = await collect(['-'], Readable.from([`http://user:${'s'.repeat(70_000)}@h.test/\n`]));
+    expect(job!.invalid).toMatch(/longer than/);
+    expect(job!.url).not.toMatch(/ss/);
+  });
+
   it('bounds an over-long line instead of holding it', async () => {
     const long = 'http://h.test/' + 'a'.repeat(200_000);
     const chunks = [long.slice(0, 70_000), long.slice(70_000), '\nhttp://h.test/next\n'];

@@ -159,6 +159,9 @@ export class UrlTask implements Expirable, TappedTask, PeerSlot {
     this.#location = null;
     this.#retryAfter = null;
     this[kPeer] = null;
+    // The record describes the last exchange: what the taps said of an earlier hop, attempt or
+    // re-send (its Content-Type, its WARC record) must not outlive it.
+    this.fields = null;
     const taps = this.#settings.taps;
     if (taps !== null) {
       this.#observers = openObservers(taps, this, {

@@ -5,7 +5,7 @@
 import { UsageError } from './errors.js';
 import { VERSION } from './version.js';
 import { parseShard, type ShardSpec } from './polite/shard.js';
-import { checkResumeFile } from './polite/options.js';
+import { checkParentDir, checkResumeFile } from './polite/options.js';
 import { parseProxy, readCa } from './net/options.js';
 import { parseDnsServers, type DnsServer } from './net/dns-option.js';
 import { buildFollow, type FollowConfig, type RawFollowOptions } from './follow/options.js';
@@ -186,6 +186,7 @@ export function buildConfig(inputs: readonly string[], o: RawOptions): CrawlConf
   }
   if (o.cacert !== undefined) readCa(o.cacert);
   if (o.resume !== undefined) checkResumeFile(o.resume);
+  if (o.summaryJson !== undefined) checkParentDir('--summary-json', o.summaryJson);
   const follow = buildFollow(o);
   if (o.warc === undefined && (o.cdx !== undefined || o.warcMaxSize !== undefined || o.warcKeepSecrets !== undefined)) {
     throw new UsageError(`option ${o.cdx !== undefined ? '--cdx' : o.warcMaxSize !== undefined ? '--warc-max-size' : '--warc-keep-secrets'} needs --warc <file>`);

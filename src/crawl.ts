@@ -102,9 +102,9 @@ export async function crawl(cfg: CrawlConfig, io: CrawlIo = { stdin: process.std
     followStats = follower?.stats() ?? null;
     follower?.close();
   }
-  await reportOutcome(cfg, outcome, io.stderr, followStats === null ? {} : { text: formatFollow(followStats), json: { follow: followStats } });
+  const exitCode = await reportOutcome(cfg, outcome, io.stderr, followStats === null ? {} : { text: formatFollow(followStats), json: { follow: followStats } });
   logger.info({ records: outcome.snapshot.records, elapsedMs: outcome.snapshot.elapsedMs }, 'crawl finished');
-  return { snapshot: outcome.snapshot, exitCode: outcome.exitCode };
+  return { snapshot: outcome.snapshot, exitCode };
 }
 
 /** --warc: the writer as an exchange tap; with --resume it continues the series after cutting a torn record. */

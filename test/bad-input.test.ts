@@ -87,3 +87,22 @@ describe('bad --grace values (the other option errors: crawl.test.ts "usage erro
     });
   }
 });
+
+describe('--summary-json that cannot be written', () => {
+  it('in a directory that does not exist: exit 2 before anything is fetched, one line naming the option', async () => {
+    const path = join(tempDir(), 'missing', 'summary.json');
+    const r = await runCli(['-q', '--summary-json', path, '-'], { stdin: `${bed.tb.url}/p/1\n` });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')).toEqual([`sweep: --summary-json file '${path}': its directory does not exist`]);
+    expect(bed.tb.counters.requests).toBe(0);
+  });
+
+  it('refused at the end (the path is a directory): the records are all out, one line, exit 1, no stack trace', async () => {
+    const dir = tempDir();
+    const r = await runCli(['-q', '--summary-json', dir, '-'], { stdin: `${bed.tb.url}/p/1\n${bed.tb.url}/p/2\n` });
+    expect(r.code).toBe(1);
+    expect(r.records).toHaveLength(2);
+    expect(r.stderr.trim().split('\n')).toEqual([`sweep: cannot write --summary-json ${dir}: EISDIR`]);
+  });
+});

@@ -228,7 +228,7 @@ export async function work(
   }
 
   const c = sink.completer;
-  await reportOutcome(cfg, outcome, stderr, {
+  const exitCode = await reportOutcome(cfg, outcome, stderr, {
     text:
       (links === null
         ? ''
@@ -252,7 +252,7 @@ export async function work(
     },
   });
   logger.info({ records: outcome.snapshot.records, elapsedMs: outcome.snapshot.elapsedMs }, 'worker finished');
-  return { snapshot: outcome.snapshot, exitCode: outcome.exitCode };
+  return { snapshot: outcome.snapshot, exitCode };
 }
 
 /** Keeps the input counters current for the summary (lines read = entries read). */

@@ -11,12 +11,18 @@ export function checkResumeFile(path: string): void {
     isFile = statSync(path).isFile();
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new UsageError(`cannot read --resume file '${path}': ${String((err as NodeJS.ErrnoException).code)}`);
-    try {
-      if (statSync(dirname(path)).isDirectory()) return;
-    } catch {
-      // fall through
-    }
-    throw new UsageError(`--resume file '${path}': its directory does not exist`);
+    checkParentDir('--resume', path);
+    return;
   }
   if (!isFile) throw new UsageError(`--resume file '${path}' is not a regular file`);
+}
+
+/** Fails before the run when the directory a file is to be written in does not exist. */
+export function checkParentDir(option: string, path: string): void {
+  try {
+    if (statSync(dirname(path)).isDirectory()) return;
+  } catch {
+    // fall through
+  }
+  throw new UsageError(`${option} file '${path}': its directory does not exist`);
 }

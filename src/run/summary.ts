@@ -13,12 +13,16 @@ export interface SummaryExtras {
   json?: Record<string, unknown>;
 }
 
+/**
+ * Writes the summary; resolves to the run's exit code: the outcome's, or 1 when --summary-json
+ * could not be written (said in one line: the records are complete, the summary file is not).
+ */
 export async function reportOutcome(
   cfg: CrawlConfig,
   outcome: RunOutcome,
   stderr: NodeJS.WritableStream,
   extras: SummaryExtras = {},
-): Promise<void> {
+): Promise<number> {
   const { snapshot, polite, interrupted } = outcome;
   if (!cfg.quiet && !outcome.quiet) {
     stderr.write(formatSummary(snapshot));
@@ -39,6 +43,13 @@ export async function reportOutcome(
       interrupted,
       peakRssBytes: process.resourceUsage().maxRSS * 1024,
     };
-    await writeFile(cfg.summaryJson, summaryJson(document));
+    try {
+      await writeFile(cfg.summaryJson, summaryJson(document));
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      stderr.write(`sweep: cannot write --summary-json ${cfg.summaryJson}: ${e.code ?? e.message}\n`);
+      return outcome.exitCode === 0 ? 1 : outcome.exitCode;
+    }
   }
+  return outcome.exitCode;
 }

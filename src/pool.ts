@@ -29,6 +29,7 @@ export class Pool<J> {
   #batch: J[] = [];
   #index = 0;
   #active = 0;
+  #startedFromInput = 0;
   #pulling = false;
   #exhausted = false;
   #stopped = false;
@@ -52,6 +53,11 @@ export class Pool<J> {
 
   get activeCount(): number {
     return this.#active;
+  }
+
+  /** Jobs taken from the input (not the frontier) and started so far. */
+  get startedFromInput(): number {
+    return this.#startedFromInput;
   }
 
   /** Jobs read from the input (or waiting in the frontier) but not started yet. */
@@ -102,6 +108,7 @@ export class Pool<J> {
       if (this.#index < this.#batch.length) {
         const job = this.#batch[this.#index++]!;
         this.#active++;
+        this.#startedFromInput++;
         hooks.start(job);
         continue;
       }

@@ -226,3 +226,40 @@ describe('signals', () => {
     });
   });
 });
+
+// A recursive crawl's found URLs are not input lines: the summary's "lines read but not
+// started" counts input lines only (it printed -3 here: every record was subtracted).
+describe('an interrupted recursive crawl', () => {
+  it('counts no found URL as an input line not started', async () => {
+    const { createServer } = await import('node:http');
+    const server = createServer((req, res) => {
+      if (req.url === '/') {
+        res.writeHead(200, { 'content-type': 'text/html' });
+        res.end('<a href="/slow/1">1</a> <a href="/slow/2">2</a> <a href="/slow/3">3</a>');
+      }
+      // /slow/*: never answered; the grace period ends them.
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as import('node:net').AddressInfo).port}`;
+    const summary = join(tempDir(), 'summary.json');
+    try {
+      const r = await runCli(['--no-progress', '--depth', '1', '--grace', '100', '--summary-json', summary, tempList([`${base}/`])], {
+        onSpawn: (child) => {
+          let out = '';
+          child.stdout!.on('data', (d: Buffer | string) => {
+            out += d.toString();
+            if (out.includes('"line":1,')) child.kill('SIGTERM');
+          });
+        },
+      });
+      expect(r.code).toBe(143);
+      const s = JSON.parse(readFileSync(summary, 'utf8')) as { interrupted: Interruption; records: number; linesRead: number };
+      expect(s.linesRead).toBe(1);
+      expect(s.interrupted.notStarted).toBe(0);
+      expect(r.stderr).not.toMatch(/-\d+ lines read but not started/);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});

@@ -253,10 +253,11 @@ export class Run {
     }
     const snapshot = this.stats.snapshot(spec.input, this.#cfg.concurrency);
     const polite = this.#polite?.summary() ?? null;
-    // Lines read but never started (after a stop) get no record; the summary counts them.
-    // Duplicates, resumed lines and other shards' lines are accounted for by the polite summary.
-    const politeLines = (polite?.dedupe?.duplicates ?? 0) + (polite?.resume?.skipped ?? 0) + (polite?.shard?.others ?? 0);
-    const notStarted = snapshot.linesRead - snapshot.skipped - snapshot.records - politeLines;
+    // Lines read but never started (after a stop) get no record; the summary counts them. Every
+    // job the pool took from the input was started (its record written, or it was a duplicate,
+    // a resumed line or another shard's, which the polite summary counts); jobs of the frontier
+    // (URLs a recursive crawl found) are not input lines.
+    const notStarted = snapshot.linesRead - snapshot.skipped - this.#pool.startedFromInput;
     const signal = this.#interrupted;
     const interrupted = signal === null ? null : { signal, aborted: snapshot.aborted, notStarted };
     return { snapshot, polite, interrupted, exitCode: this.#exitCode, quiet: this.#quiet };

@@ -116,7 +116,11 @@ export class UrlTask implements Expirable, TappedTask, PeerSlot {
     this.job = job;
     this.#settings = settings;
     this.#onDone = onDone;
-    this.#ownHeaders = job.target.auth === null ? settings.headers : { ...settings.headers, authorization: job.target.auth };
+    // -H credentials go to the origin the user named: a URL a recursive crawl found on another
+    // origin than its seed's gets the headers without them, as a redirect hop there does.
+    const via = job.via;
+    const base = via !== undefined && via.parent !== null && !onOrigin(via.seed, job.target.origin) ? settings.crossOriginHeaders : settings.headers;
+    this.#ownHeaders = job.target.auth === null ? base : { ...base, authorization: job.target.auth };
     this.#headers = this.#ownHeaders;
   }
 
@@ -395,4 +399,9 @@ export class UrlTask implements Expirable, TappedTask, PeerSlot {
     if (pending === null) this.#attemptDone(failure);
     else void pending.then(() => this.#attemptDone(failure));
   }
+}
+
+/** Whether the normalized URL `url` (a seed: scheme://host[:port]/...) is on `origin`. */
+function onOrigin(url: string, origin: string): boolean {
+  return url.startsWith(origin) && (url.length === origin.length || url.charCodeAt(origin.length) === 47 /* / */);
 }

@@ -31,6 +31,10 @@ beforeAll(async () => {
     if (req.url === '/away' || req.url === '/back') {
       res.writeHead(302, { location: `${bUrl}${req.url === '/away' ? '/landing' : '/bounce'}`, 'content-length': 0 });
       res.end();
+    } else if (req.url === '/links') {
+      // A page of A linking to a page of A and a page of B (a recursive crawl finds both).
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end(`<a href="/found-a">a</a> <a href="${bUrl}/found-b">b</a>`);
     } else {
       res.writeHead(200, { 'content-length': 2 });
       res.end('ok');
@@ -94,5 +98,22 @@ describe('credential headers on redirects', () => {
     expect(r.records[0]).toMatchObject({ ok: true, url: `${aUrl.replace('http://', 'http://user:***@')}/away` });
     expect(seenA[0]!.headers.authorization).toBe(`Basic ${Buffer.from('user:pw').toString('base64')}`);
     expect(seenB[0]!.headers.authorization).toBeUndefined();
+  });
+});
+
+describe('credential headers in a recursive crawl', () => {
+  it('go to the seed\'s origin only, not to another origin a page links to', async () => {
+    const r = await runCli(['-q', '--depth', '1', '--scope', 'any', ...SECRETS, tempList([`${aUrl}/links`])]);
+    expect(r.code).toBe(0);
+    expect(r.records.filter((x) => x.ok)).toHaveLength(3);
+    expect(seenA.find((x) => x.path === '/found-a')!.headers).toMatchObject({ authorization: 'Bearer s3cret', cookie: 'sid=abc' });
+    const atB = seenB.find((x) => x.path === '/found-b')!.headers;
+    expect([atB.authorization, atB.cookie, atB['proxy-authorization']]).toEqual([undefined, undefined, undefined]);
+  });
+
+  it('--location-trusted sends them to found origins too', async () => {
+    const r = await runCli(['-q', '--depth', '1', '--scope', 'any', '--location-trusted', ...SECRETS, tempList([`${aUrl}/links`])]);
+    expect(r.code).toBe(0);
+    expect(seenB.find((x) => x.path === '/found-b')!.headers).toMatchObject({ authorization: 'Bearer s3cret' });
   });
 });

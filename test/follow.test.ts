@@ -117,7 +117,15 @@ describe('Content-Encoding', () => {
       '/unknown': ['compress', html('/never')],
       '/never': [null, Buffer.from('leaf')],
     };
+    // /bomb: 16 MiB of gzip members, each 16 MiB of zeros: 16 GiB decoded. Only the first
+    // 64 MiB are needed for links; decoding the rest took ~2 s per GiB here.
+    const member = gzipSync(Buffer.alloc(16 * 1024 * 1024), { level: 9 });
+    const bomb = Buffer.concat(Array.from({ length: Math.ceil((16 * 1024 * 1024) / member.length) }, () => member));
     site = createServer((req, res) => {
+      if (req.url === '/bomb') {
+        res.writeHead(200, { 'content-type': 'text/html', 'content-encoding': 'gzip', 'content-length': bomb.length }).end(bomb);
+        return;
+      }
       if (req.url === '/broken') {
         // A gzip body whose deflate data is garbage, sent in two writes: the decoder fails while
         // the body is still arriving.
@@ -140,6 +148,16 @@ describe('Content-Encoding', () => {
     expect(r.code).toBe(0);
     expect(recordsOf(r.stdout).map((x) => [x.url.slice(url.length), x.status, x.ok])).toEqual([['/broken', 200, true]]);
   });
+
+  it('a page that decodes to gigabytes is read for links only as far as the cap, then let go', async () => {
+    // Wide margin: the record ends within seconds of the body's arrival, where decoding it all
+    // held the record (and a shutdown) for half a minute. The record's ms includes that wait.
+    const r = await runCli(['-q', '--depth', '1', '--max-body', String(64 * 1024 * 1024)], { stdin: `${url}/bomb\n` });
+    expect(r.code).toBe(0);
+    const [rec] = recordsOf(r.stdout);
+    expect(rec).toMatchObject({ status: 200, ok: true });
+    expect(rec!.ms).toBeLessThan(15_000);
+  }, 90_000);
 
   it('links are read through gzip, stacked codings (the last named comes off first) and br; an unknown coding gives none', async () => {
     const r = await runCli(['-q', '--depth', '9'], { stdin: `${url}/\n` });

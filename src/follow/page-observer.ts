@@ -60,7 +60,7 @@ class PageObserver implements ExchangeObserver {
   #consumer: Consumer | null = null;
   /** The Content-Encoding decoders, piped one into the next (stacked codings); null: none. */
   #decoders: Transform[] | null = null;
-  /** A decoder failed while the body was arriving: end() reads what was decoded, without waiting. */
+  /** A decoder failed, or enough was decoded: end() reads what was decoded, without waiting. */
   #decodeFailed = false;
   #decoded = 0;
   #status = 0;
@@ -104,8 +104,9 @@ class PageObserver implements ExchangeObserver {
 
   data(chunk: Buffer): void {
     if (this.#consumer === null) return;
-    if (this.#decoders !== null) this.#decoders[0]!.write(chunk);
-    else this.#feed(chunk);
+    if (this.#decoders !== null) {
+      if (!this.#decodeFailed) this.#decoders[0]!.write(chunk);
+    } else this.#feed(chunk);
   }
 
   end(outcome: ExchangeEnd): void | Promise<void> {
@@ -126,8 +127,11 @@ class PageObserver implements ExchangeObserver {
         finished = true;
         void Promise.resolve(consumer.finish()).then(resolve, resolve);
       };
-      // The last decoder ends once every one before it has; a fault anywhere ends the reading.
-      decoders.at(-1)!.once('end', done);
+      // The last decoder ends once every one before it has; a fault anywhere ends the reading,
+      // and so does the cap (#feed destroys the decoders: 'close' without 'end').
+      const last = decoders.at(-1)!;
+      last.once('end', done);
+      last.once('close', done);
       for (const d of decoders) d.once('error', done);
       decoders[0]!.end();
     });
@@ -137,6 +141,13 @@ class PageObserver implements ExchangeObserver {
     if (this.#decoded >= MAX_DECODED) return;
     this.#decoded += chunk.length;
     this.#consumer!.write(chunk);
+    if (this.#decoded >= MAX_DECODED && this.#decoders !== null) {
+      // Enough read for links: stop inflating. A small compressed body can expand to gigabytes
+      // (a kilobyte of brotli took seconds, 8 MB of gzip minutes), and end() would wait for it,
+      // holding the URL's record past --timeout and a shutdown.
+      this.#decodeFailed = true;
+      for (const d of this.#decoders) d.destroy();
+    }
   }
 
   #consumerFor(contentType: string | null): Consumer | null {

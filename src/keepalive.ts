@@ -26,9 +26,21 @@ export function tagSockets(connect: BuildConnector.connector): BuildConnector.co
         // Bytes read before the socket is handed over (a TLS handshake, a proxy's answer to
         // CONNECT) are not responses: only count what arrives after.
         const base = socket.bytesRead;
+        // Reused means a response had come in before the failing request was written, not
+        // merely that bytes came in: a fresh socket whose first response breaks off mid-head
+        // has read bytes too, and re-sending that request silently (up to 3 times, uncounted)
+        // hid a broken server. So note what had been read at each write (one per HTTP/1.1
+        // request). HTTP/2 writes frames below this object; there any byte read still counts.
+        let readBeforeWrite = base;
+        const write = socket.write;
+        socket.write = function (this: typeof socket, ...args: Parameters<typeof write>) {
+          readBeforeWrite = socket.bytesRead;
+          return write.apply(this, args);
+        } as typeof write;
         // Registered before undici's own listener, so the tag is on the error undici reports.
         socket.on('error', (error: Error & { [REUSED]?: boolean }) => {
-          error[REUSED] = socket.bytesRead > base;
+          const h2 = (socket as { alpnProtocol?: string | false }).alpnProtocol === 'h2';
+          error[REUSED] = (h2 ? socket.bytesRead : readBeforeWrite) > base;
         });
         callback(null, socket);
       } else {

@@ -18,6 +18,7 @@ const RESPONSES: Record<string, string> = {
   '/unasked-upgrade': 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n',
   '/short-body-close': 'HTTP/1.1 200 OK\r\nContent-Length: 100\r\nConnection: close\r\n\r\nhello',
   '/short-chunked-close': 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n5\r\nhel',
+  '/head-cut-short': 'HTTP/1.1 200 OK\r\nContent-Len',
 };
 
 let server: Server;
@@ -78,6 +79,14 @@ describe('responses that break HTTP', () => {
     // (UND_ERR_SOCKET) after bytes came in on the socket, which keepalive.ts takes for a stale
     // keep-alive socket and re-sends at once, up to 3 times, within the attempt.
     expect(requests.get('/unasked-upgrade')).toBeLessThanOrEqual(4);
+  });
+
+  it('a fresh connection whose first response breaks off mid-head is not taken for a stale keep-alive socket: one request per attempt', async () => {
+    const r = await runCli(['-q', '-r', '1', '--retry-delay', '1'], { stdin: `${base}/head-cut-short\n` });
+    expect(r.code).toBe(0);
+    expect(r.records[0]).toMatchObject({ ok: false, status: null, attempts: 2 });
+    // Re-sent silently as "stale" before: 4 requests an attempt, 8 for these 2 attempts.
+    expect(requests.get('/head-cut-short')).toBe(2);
   });
 
   it('a body cut short is connection_reset and retried, with Content-Length or chunked', async () => {

@@ -87,6 +87,13 @@ export function buildProgram(): Command {
       const { withProcessSignals } = await import('./run/interrupts.js');
       const result = await withProcessSignals((interrupts) => crawl(cfg, undefined, { interrupts }));
       process.exitCode = result.exitCode;
+      if (result.exitCode === EXIT.sigint || result.exitCode === EXIT.sigterm) {
+        // Stopped by a signal, with everything written (records flushed, files closed, summary
+        // out; stdout and stderr are synchronous on Linux). An input that is a FIFO or a device
+        // is read in libuv's thread pool, and a read pending there cannot be cancelled: it would
+        // keep the process alive until the writer writes or closes (for ever for `<(tail -f ...)`).
+        process.exit(result.exitCode);
+      }
       if (opts.failOn !== undefined && result.exitCode === 0) {
         // After the records and the summary are out: a gate is a verdict on a complete run.
         const results = evaluateGates(opts.failOn, crawlMetrics(result.snapshot));

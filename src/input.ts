@@ -2,9 +2,10 @@
 // The consumer pulls batches, so reading pauses whenever the pool is full: an endless pipe
 // or a 1,000,000-line file never sits in memory. Line numbers run across all inputs.
 
-import { createReadStream } from 'node:fs';
+import { createReadStream, open as openFd } from 'node:fs';
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
+import { Socket } from 'node:net';
 import { StringDecoder } from 'node:string_decoder';
 import type { Readable } from 'node:stream';
 import { clip, UsageError } from './errors.js';
@@ -89,8 +90,17 @@ export async function totalInputBytes(sources: readonly string[]): Promise<numbe
   return total;
 }
 
-function open(source: string, stdin: Readable): Readable {
-  return source === '-' ? stdin : createReadStream(source, { highWaterMark: CHUNK });
+async function open(source: string, stdin: Readable): Promise<Readable> {
+  if (source === '-') return stdin;
+  // A FIFO (named, or a shell's <(...), which is a pipe) is read through libuv's pipe handle,
+  // as stdin is: a file stream reads it in the thread pool, where a read waiting for the writer
+  // cannot be cancelled, and a stopped run could not exit until the writer wrote or closed.
+  if ((await stat(source)).isFIFO()) {
+    // The open waits for a writer, as `cat` does; libuv makes the descriptor non-blocking.
+    const fd = await new Promise<number>((resolve, reject) => openFd(source, 'r', (err, fd) => (err ? reject(err) : resolve(fd))));
+    return new Socket({ fd, readable: true, writable: false });
+  }
+  return createReadStream(source, { highWaterMark: CHUNK });
 }
 
 /**
@@ -132,7 +142,7 @@ export async function* readJobs(
       }
       out.push(makeJob(line, trimmed));
     };
-    for await (const chunk of open(source, stdin)) {
+    for await (const chunk of await open(source, stdin)) {
       const buf = chunk as Buffer;
       progress.bytesRead += buf.length;
       const text = decoder.write(buf);

@@ -263,3 +263,29 @@ describe('an interrupted recursive crawl', () => {
     }
   });
 });
+
+// An input file that is a FIFO is read in libuv's thread pool; a read pending there when the
+// signal comes cannot be cancelled, and used to keep sweep alive until the writer wrote again.
+describe('a FIFO input', () => {
+  it('one SIGTERM ends the run although the FIFO\'s writer keeps it open', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { createWriteStream } = await import('node:fs');
+    const fifo = join(tempDir(), 'urls.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const writer = createWriteStream(fifo);
+    try {
+      writer.write(`${bed.tb.url}/p/1\n`);
+      const r = await runCli(['-q', fifo], {
+        onSpawn: (child) => {
+          child.stdout!.on('data', (d: Buffer | string) => {
+            if (d.toString().includes('"line":1,')) child.kill('SIGTERM');
+          });
+        },
+      });
+      expect(r.code).toBe(143);
+      expect(r.records.map((x) => [x.line, x.ok])).toEqual([[1, true]]);
+    } finally {
+      writer.destroy();
+    }
+  });
+});

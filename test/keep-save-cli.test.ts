@@ -46,7 +46,7 @@ describe('--save-dir', () => {
     expect(saved.every((f) => f.startsWith(`${host}/`))).toBe(true);
     // The gzipped page is saved decoded, as index.html of its directory.
     expect(readFileSync(join(dir, host, 'site/5/index.html'), 'utf8')).toBe(sitePage(0, 5));
-    // /p/x and /p/x/y: both kept (the file moves to x/index.html when x must be a directory).
+    // /p/x and /p/x/y: both kept, whichever is saved first (x and x~2/y, or x/y and x/index.html).
     const xs = saved.filter((f) => f.startsWith(`${host}/p/x`));
     expect(xs).toHaveLength(2);
     for (const f of xs) expect(readFileSync(join(dir, f))).toEqual(PAGE_BODY);
@@ -57,6 +57,8 @@ describe('--save-dir', () => {
     expect(saved.some((f) => f.includes('missing'))).toBe(false);
     const records = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { url: string; saved?: string });
     expect(records.filter((x) => x.saved !== undefined)).toHaveLength(5);
+    // Each record names a file that is there (a saved page is never moved afterwards).
+    for (const x of records) if (x.saved !== undefined) expect(existsSync(x.saved), x.saved).toBe(true);
   });
 
   it('--save-types without --save-dir is a usage error; a bad type list names the option', async () => {

@@ -1,17 +1,38 @@
-// --save-dir: the URL -> path mapping and its traps, the registry's uniqueness, and the streaming
-// writer (decoding, --save-types, temp file + rename, file vs directory on disk).
+// --save-dir: the URL -> path mapping and its traps, placement against what is already there
+// (uniqueness, file vs directory), and the streaming writer (decoding, --save-types, temp file +
+// rename, file vs directory on disk).
 
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, sep } from 'node:path';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { mapUrl, SavePaths } from '../src/keep/save-path.js';
+import { mapUrl, place, type Occupant, type Placement } from '../src/keep/save-path.js';
 import { parseSaveTypes, SaveDirWriter, type SaveFile } from '../src/keep/save-dir.js';
+import { fc } from './property.js';
 
-const seed = process.env.CI ? { seed: 20261123 } : {};
 const path = (url: string) => mapUrl(url)!.segments.join('/');
+
+/** A save dir in memory: path -> 'dir', or a file (or symlink) with the key of its page, if known. */
+type Tree = Map<string, Exclude<Occupant, null>>;
+
+/** Drives place() against `tree` and applies the result (directories made, the file written). */
+function placeIn(tree: Tree, url: string): (Placement & { asked: Map<string, Occupant> }) | null {
+  const mapped = mapUrl(url);
+  if (mapped === null) return null;
+  const asked = new Map<string, Occupant>();
+  const placing = place(mapped);
+  let step = placing.next();
+  while (!step.done) {
+    const there = tree.get(step.value) ?? null;
+    asked.set(step.value, there);
+    step = placing.next(there);
+  }
+  const parts = step.value.rel.split('/');
+  for (let i = 1; i < parts.length; i++) tree.set(parts.slice(0, i).join('/'), 'dir');
+  tree.set(step.value.rel, { owner: mapped.key });
+  return { ...step.value, asked };
+}
 
 describe('mapUrl', () => {
   it.each([
@@ -91,46 +112,99 @@ describe('mapUrl', () => {
         }
         expect(resolve(root, ...m.segments).startsWith(root + sep)).toBe(true);
       }),
-      { numRuns: 2000, ...seed },
+      { numRuns: 2000 },
     );
   });
 
-  it('never gives two distinct URLs one path, nor a file where a directory is (property)', () => {
+  // Pages placed one after another into a tree that may hold things sweep did not write (a file,
+  // a symlink: an owner-less occupant) where pages or directories want to go.
+  const foreign = fc.array(
+    fc.tuple(fc.constantFrom('h', 'h/a', 'h/a/b', 'h/index.html', 'h/a~2', 'h/x.html', 'h/x~2.html', '%2E.'), fc.boolean()),
+    { maxLength: 4 },
+  );
+  const clashing = fc.constantFrom('http://h/a', 'http://h/a/', 'https://h/a', 'http://h/a/b', 'http://h/a/b/', 'http://h/a~2', 'http://h/a~2/b', 'http://h/x.html', 'https://h/x.html', 'http://h/x.html/y', 'http://h/%61', 'http://h/', 'http://h/index.html', 'http://h/index.html/z');
+
+  it('places every page where nothing of another page is, through directories only, and never moves one (property)', () => {
+    const root = resolve('/save');
     fc.assert(
-      fc.property(fc.array(urlArb, { maxLength: 40 }), (urls) => {
-        const paths = new SavePaths();
-        const entries = urls.map((u) => paths.claim(u)).filter((e) => e !== null);
-        const byKey = new Map(entries.map((e) => [e.key, e]));
-        const rels = [...byKey.values()].map((e) => e.rel);
-        expect(new Set(rels).size).toBe(rels.length);
-        const set = new Set(rels);
-        for (const rel of rels) {
+      fc.property(foreign, fc.array(fc.oneof(clashing, urlArb), { maxLength: 40 }), (others, urls) => {
+        const tree: Tree = new Map();
+        for (const [rel, dir] of others) {
+          // Its parents must be directories; skip it when an earlier one is a file there.
           const parts = rel.split('/');
-          for (let i = 1; i < parts.length; i++) expect(set.has(parts.slice(0, i).join('/'))).toBe(false);
+          const parents = parts.slice(0, -1).map((_, i) => parts.slice(0, i + 1).join('/'));
+          if (parents.some((d) => tree.has(d) && tree.get(d) !== 'dir')) continue;
+          for (let i = 1; i < parts.length; i++) tree.set(parts.slice(0, i).join('/'), 'dir');
+          if (!tree.has(rel)) tree.set(rel, dir ? 'dir' : { owner: null });
         }
+        const placed: { key: string; rel: string }[] = [];
+        for (const url of urls) {
+          const mapped = mapUrl(url);
+          const p = placeIn(tree, url);
+          if (p === null || mapped === null) continue;
+          // Inside the dir, every segment a plain name.
+          const parts = p.rel.split('/');
+          for (const s of parts) {
+            expect(s === '' || s === '.' || s === '..').toBe(false);
+            expect(s).not.toMatch(/[/\\\0]/);
+            expect(Buffer.byteLength(s)).toBeLessThanOrEqual(255);
+          }
+          expect(resolve(root, ...parts).startsWith(root + sep)).toBe(true);
+          // Through directories (or free names) only; the file name free, or this URL's own file.
+          for (let i = 1; i < parts.length; i++) expect([null, 'dir']).toContain(p.asked.get(parts.slice(0, i).join('/')) ?? null);
+          const before = p.asked.get(p.rel) ?? null;
+          expect(p.replace).toBe(before !== null);
+          if (before !== null && before !== 'dir' && before.owner !== null) expect(before.owner).toBe(mapped.key);
+          placed.push({ key: mapped.key, rel: p.rel });
+        }
+        // Nothing placed was moved or taken by another URL afterwards.
+        for (const { key, rel } of placed) expect(tree.get(rel)).toEqual({ owner: key });
       }),
-      { numRuns: 300, ...seed },
+      { numRuns: 500 },
+    );
+  });
+
+  it('gives a URL its mapped path when nothing is in the way, and the same path when it comes again (property)', () => {
+    fc.assert(
+      fc.property(urlArb, (url) => {
+        const tree: Tree = new Map();
+        const first = placeIn(tree, url);
+        if (first === null) return;
+        expect(first).toMatchObject({ rel: path(url), replace: false });
+        expect(placeIn(tree, url)).toMatchObject({ rel: path(url), replace: true });
+      }),
+      { numRuns: 500 },
     );
   });
 });
 
-describe('SavePaths', () => {
-  it('moves /a into a/index.html when /a/b arrives, in either order', () => {
-    for (const order of [['http://h/a', 'http://h/a/b'], ['http://h/a/b', 'http://h/a']]) {
-      const paths = new SavePaths();
-      const [first, second] = order.map((u) => paths.claim(u)!);
-      const rel = Object.fromEntries([first!, second!].map((e) => [e.key, e.rel]));
-      expect(rel).toEqual({ 'http://h/a': 'h/a/index.html', 'http://h/a/b': 'h/a/b' });
-    }
+describe('place', () => {
+  it('keeps a page at /a where it is when /a/b comes: the directory is a~2', () => {
+    const tree: Tree = new Map();
+    expect(placeIn(tree, 'http://h/a')!.rel).toBe('h/a');
+    expect(placeIn(tree, 'http://h/a/b')!.rel).toBe('h/a~2/b');
+    expect(placeIn(tree, 'http://h/a/c/d')!.rel).toBe('h/a~2/c/d');
+    expect(placeIn(tree, 'http://h/a')).toMatchObject({ rel: 'h/a', replace: true });
+  });
+
+  it('puts a page at /a into a directory a that is already there, as a/index.html', () => {
+    const tree: Tree = new Map();
+    expect(placeIn(tree, 'http://h/a/b')!.rel).toBe('h/a/b');
+    expect(placeIn(tree, 'http://h/a')!.rel).toBe('h/a/index.html');
   });
 
   it('numbers a second URL that meets an earlier one at the same name, and keeps a URL its name', () => {
-    const paths = new SavePaths();
-    expect(paths.claim('http://h/x.html')!.rel).toBe('h/x.html');
-    expect(paths.claim('https://h/x.html')!.rel).toBe('h/x~2.html');
-    expect(paths.claim('http://h/x.html#again')!.rel).toBe('h/x.html');
-    expect(paths.claim('http://h/a/')!.rel).toBe('h/a/index.html');
-    expect(paths.claim('http://h/a')!.rel).toBe('h/a/index~2.html');
+    const tree: Tree = new Map();
+    expect(placeIn(tree, 'http://h/x.html')!.rel).toBe('h/x.html');
+    expect(placeIn(tree, 'https://h/x.html')!.rel).toBe('h/x~2.html');
+    expect(placeIn(tree, 'http://h/x.html#again')).toMatchObject({ rel: 'h/x.html', replace: true });
+    expect(placeIn(tree, 'http://h/a/')!.rel).toBe('h/a/index.html');
+    expect(placeIn(tree, 'http://h/a')!.rel).toBe('h/a/index~2.html');
+  });
+
+  it('never enters a symlink or a file where a directory must be', () => {
+    const tree: Tree = new Map([['h', 'dir'], ['h/evil', { owner: null }], ['h/evil~2', { owner: null }]]);
+    expect(placeIn(tree, 'http://h/evil/payload')!.rel).toBe('h/evil~3/payload');
   });
 });
 
@@ -207,32 +281,37 @@ describe('SaveDirWriter', () => {
     expect(readdirSync(join(dir, '.sweep-part'))).toEqual([]);
   });
 
-  it('turns a page at /a into a/index.html when /a/b needs the directory, on disk too', async () => {
+  // Both orders: the page that is on disk first keeps its name, and the path each save returned
+  // (the one its record names) still holds its body at the end.
+  it('never moves a saved page when a directory needs its name, in either order, on disk too', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sweep-save-dirs-'));
     const w = await SaveDirWriter.open({ dir });
-    await save(w, 'http://h/a', [], Buffer.from('page a'));
-    expect(lstatSync(join(dir, 'h', 'a')).isFile()).toBe(true);
-    await save(w, 'http://h/a/b', [], Buffer.from('page b'));
-    await save(w, 'http://h/x/y', [], Buffer.from('page y'));
-    await save(w, 'http://h/x', [], Buffer.from('page x'));
+    const pages = ['http://h/a', 'http://h/a/b', 'http://h/a/b/c', 'http://h/x/y/z', 'http://h/x/y', 'http://h/x'];
+    const saved = new Map<string, string>();
+    for (const url of pages) saved.set(url, (await save(w, url, [], Buffer.from(`page ${url}`)))!.path!);
     await w.close();
-    expect(readFileSync(join(dir, 'h/a/index.html'), 'utf8')).toBe('page a');
-    expect(readFileSync(join(dir, 'h/a/b'), 'utf8')).toBe('page b');
-    expect(readFileSync(join(dir, 'h/x/index.html'), 'utf8')).toBe('page x');
-    expect(readFileSync(join(dir, 'h/x/y'), 'utf8')).toBe('page y');
+    for (const [url, file] of saved) expect(readFileSync(file, 'utf8')).toBe(`page ${url}`);
+    expect([...saved.values()].map((f) => f.slice(resolve(dir).length + 1))).toEqual([
+      join('h', 'a'),
+      join('h', 'a~2', 'b'),
+      join('h', 'a~2', 'b~2', 'c'),
+      join('h', 'x', 'y', 'z'),
+      join('h', 'x', 'y', 'index.html'),
+      join('h', 'x', 'index.html'),
+    ]);
   });
 
-  it('never follows a symlink it finds where a directory must be', async () => {
+  it('never follows nor moves a symlink it finds where a directory must be', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sweep-save-link-'));
     const outside = mkdtempSync(join(tmpdir(), 'sweep-save-outside-'));
     mkdirSync(join(dir, 'h'));
     symlinkSync(outside, join(dir, 'h', 'evil'));
     const w = await SaveDirWriter.open({ dir });
-    await save(w, 'http://h/evil/payload', [], Buffer.from('x'));
+    expect((await save(w, 'http://h/evil/payload', [], Buffer.from('x')))!.path).toBe(join(resolve(dir), 'h/evil~2/payload'));
     await w.close();
     expect(readdirSync(outside)).toEqual([]);
-    expect(readFileSync(join(dir, 'h/evil/payload'), 'utf8')).toBe('x');
-    expect(lstatSync(join(dir, 'h/evil/index.html')).isSymbolicLink()).toBe(true);
+    expect(readFileSync(join(dir, 'h/evil~2/payload'), 'utf8')).toBe('x');
+    expect(lstatSync(join(dir, 'h/evil')).isSymbolicLink()).toBe(true);
   });
 
   it('reports backpressure while a file stream is full and drains', async () => {

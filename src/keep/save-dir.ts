@@ -4,8 +4,10 @@
 // complete: a crash never leaves half a file under a page's name. A body cut short (--max-body,
 // a dropped connection) is not saved at all, for the same reason.
 //
-// On disk, ancestors are made directories without following symlinks: a file or symlink where a
-// directory must be moves into it as `index.html` (the same rule SavePaths applies in memory).
+// The name is chosen only then (save-path.ts place(), against the disk as it is at that moment):
+// renames run one at a time, so two pages of one run never race for a name, and a file once
+// renamed to its name stays there (its record names it). A file or symlink where a directory must
+// be is never followed and never moved: the directory takes a `~n` name instead.
 
 import { randomUUID } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
@@ -15,10 +17,11 @@ import { pipeline, Transform, type TransformCallback, type Writable } from 'node
 import { UsageError } from '../errors.js';
 import { contentDecoders, type DecoderFactory } from '../content-coding.js';
 import { headerValue } from '../http-headers.js';
-import { SavePaths, type SaveEntry } from './save-path.js';
+import { mapUrl, place, type MappedUrl, type Occupant } from './save-path.js';
 
 export const PART_DIR = '.sweep-part';
 export const DEFAULT_MAX_DECODED = 1024 ** 3;
+const MAX_TRIES = 8;
 
 export interface SaveDirOptions {
   dir: string;
@@ -64,8 +67,10 @@ export class SaveDirWriter {
   readonly #root: string;
   readonly #types: readonly string[] | null;
   readonly #maxBytes: number;
-  readonly #paths = new SavePaths();
+  /** Directories known to exist (made or seen by this run): no lstat for them again. */
   readonly #knownDirs = new Set<string>();
+  /** The URL key of the page saved at each path by this run. */
+  readonly #owners = new Map<string, string>();
   readonly #waiting = new Set<object>();
   #commits: Promise<unknown> = Promise.resolve();
   readonly #open = new Set<Promise<unknown>>();
@@ -111,9 +116,9 @@ export class SaveDirWriter {
     if (!this.wants(statusCode, headerValue(rawHeaders, 'content-type'))) return null;
     const decoders = contentDecoders(headerValue(rawHeaders, 'content-encoding'));
     if (decoders === null) return null;
-    const entry = this.#paths.claim(url);
-    if (entry === null) return null;
-    return new PendingFile(this, entry, decoders, this.#maxBytes);
+    const mapped = mapUrl(url);
+    if (mapped === null) return null;
+    return new PendingFile(this, mapped, decoders, this.#maxBytes);
   }
 
   /** Waits for every file begun to end or abort, and for their renames. */
@@ -133,50 +138,63 @@ export class SaveDirWriter {
     void p.finally(() => this.#open.delete(p));
   }
 
-  release(entry: SaveEntry): void {
-    this.#paths.release(entry);
-  }
-
   waiting(file: object, full: boolean): void {
     if (full) this.#waiting.add(file);
     else if (this.#waiting.delete(file) && this.#waiting.size === 0) this.onDrain();
   }
 
-  /** Moves a finished part to the entry's name (read now: a directory may have moved it). */
-  commit(part: string, entry: SaveEntry): Promise<string> {
-    const run = this.#commits.then(() => this.#commit(part, entry));
+  /** Moves a finished part to the page's name, chosen now; returns that path. */
+  commit(part: string, mapped: MappedUrl): Promise<string> {
+    const run = this.#commits.then(() => this.#commit(part, mapped));
     this.#commits = run.catch(() => undefined);
     return run;
   }
 
-  async #commit(part: string, entry: SaveEntry): Promise<string> {
-    const segments = entry.rel.split('/');
-    let rel = '';
-    for (const segment of segments.slice(0, -1)) {
-      rel = rel === '' ? segment : `${rel}/${segment}`;
-      await this.#ensureDir(rel);
+  async #commit(part: string, mapped: MappedUrl): Promise<string> {
+    // Only another process changing the tree under us can make a placement fail; a few tries.
+    for (let attempt = 1; ; attempt++) {
+      const placing = place(mapped);
+      let step = placing.next();
+      while (!step.done) step = placing.next(await this.#occupant(step.value));
+      const { rel } = step.value;
+      if (!(await this.#makeDirs(rel))) {
+        if (attempt < MAX_TRIES) continue;
+        throw new Error(`save path ${rel}: the directories kept changing`);
+      }
+      const target = this.#inside(rel);
+      await rename(part, target);
+      this.#owners.set(rel, mapped.key);
+      return target;
     }
-    let target = this.#inside(entry.rel);
-    const there = await lstat(target).catch(() => null);
-    // A directory left by an earlier run where this page's file goes: the page goes inside it.
-    if (there?.isDirectory()) target = join(target, 'index.html');
-    await rename(part, target);
-    return target;
   }
 
-  async #ensureDir(rel: string): Promise<void> {
-    if (this.#knownDirs.has(rel)) return;
-    const abs = this.#inside(rel);
-    const st = await lstat(abs).catch(() => null);
-    if (st === null) await mkdir(abs).catch((err: NodeJS.ErrnoException) => (err.code === 'EEXIST' ? undefined : Promise.reject(err)));
-    else if (!st.isDirectory()) {
-      // A page (or a symlink: never followed) where a directory must be: it becomes dir/index.html.
-      const aside = `${abs}.${randomUUID()}.moving`;
-      await rename(abs, aside);
-      await mkdir(abs);
-      await rename(aside, join(abs, 'index.html'));
+  /** What is at `rel` now (lstat: a symlink is a symlink, never what it points to). */
+  async #occupant(rel: string): Promise<Occupant> {
+    if (this.#knownDirs.has(rel)) return 'dir';
+    const st = await lstat(this.#inside(rel)).catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? null : Promise.reject(err)));
+    if (st === null) return null;
+    if (st.isDirectory()) {
+      this.#knownDirs.add(rel);
+      return 'dir';
     }
-    this.#knownDirs.add(rel);
+    return { owner: st.isFile() ? (this.#owners.get(rel) ?? null) : null };
+  }
+
+  /** Makes the directories of `rel` that place() found free; false if one was taken meanwhile. */
+  async #makeDirs(rel: string): Promise<boolean> {
+    let dir = '';
+    for (const segment of rel.split('/').slice(0, -1)) {
+      dir = dir === '' ? segment : `${dir}/${segment}`;
+      if (this.#knownDirs.has(dir)) continue;
+      try {
+        await mkdir(this.#inside(dir));
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        if ((await this.#occupant(dir)) !== 'dir') return false;
+      }
+      this.#knownDirs.add(dir);
+    }
+    return true;
   }
 
   /** The absolute path of a relative one, checked to be inside the save dir (defence in depth). */
@@ -189,7 +207,7 @@ export class SaveDirWriter {
 
 class PendingFile implements SaveFile {
   readonly #w: SaveDirWriter;
-  readonly #entry: SaveEntry;
+  readonly #mapped: MappedUrl;
   readonly #part: string;
   readonly #head: Writable;
   readonly #limit: Limit;
@@ -197,9 +215,9 @@ class PendingFile implements SaveFile {
   readonly #done: Promise<Error | null>;
   #ended = false;
 
-  constructor(w: SaveDirWriter, entry: SaveEntry, decoders: DecoderFactory[], maxBytes: number) {
+  constructor(w: SaveDirWriter, mapped: MappedUrl, decoders: DecoderFactory[], maxBytes: number) {
     this.#w = w;
-    this.#entry = entry;
+    this.#mapped = mapped;
     this.#part = w.partPath();
     this.#limit = new Limit(maxBytes);
     this.#file = createWriteStream(this.#part, { flags: 'wx', mode: 0o644 });
@@ -234,7 +252,7 @@ class PendingFile implements SaveFile {
       return { path: null, reason, message: err.message };
     }
     try {
-      const path = await this.#w.commit(this.#part, this.#entry);
+      const path = await this.#w.commit(this.#part, this.#mapped);
       return { path, bytes: this.#limit.bytes };
     } catch (e) {
       await this.#discard();
@@ -251,7 +269,6 @@ class PendingFile implements SaveFile {
   }
 
   async #discard(): Promise<void> {
-    this.#w.release(this.#entry);
     await unlink(this.#part).catch(() => undefined);
   }
 }

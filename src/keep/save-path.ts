@@ -13,11 +13,14 @@
 //   `/s?q=a/b` -> `s@q=a%2Fb`; a literal `@` in a segment is written %40;
 // - a name over 255 bytes keeps its first 200 bytes and gets `~` and 16 hex digits of its SHA-256.
 //
-// The registry (SavePaths) makes the result unique within one run: a page at `/a` and another at
-// `/a/b` need `a` as a file and as a directory; whichever way round they come, the page at `/a`
-// ends up as `a/index.html` (the directory wins, the file moves into it). Two different URLs that
-// still meet at one name (http:// and https:// of one host, `/a` and `/a/`) are told apart by a
-// `~2`, `~3`, ... before the extension of the later one; nothing is overwritten silently.
+// Where a page lands is decided when its body is complete, against what is already in the save
+// dir (place(), below; save-dir.ts answers its questions from the disk). A file once written never
+// moves, because the record that names it is already out: a page at `/a` and another at `/a/b`
+// need `a` as a file and as a directory, so if the page `a` is there first the directory is `a~2`
+// (`a~2/b`), and if the directory `a` is there first the page goes into it as `a/index.html`.
+// Two different URLs that still meet at one name (http:// and https:// of one host, `/a` and `/a/`)
+// are told apart by a `~2`, `~3`, ... before the extension of the later one; nothing is
+// overwritten silently.
 
 import { createHash } from 'node:crypto';
 import { decodeOnce, pct } from './percent.js';
@@ -104,61 +107,60 @@ export function numbered(name: string, n: number): string {
   return shorten(`${name.slice(0, at)}~${n}${name.slice(at)}`);
 }
 
-export interface SaveEntry {
-  /** The page's URL key. */
-  readonly key: string;
-  /** Its path under the save dir, `/`-separated; changes if a directory later claims the name. */
-  rel: string;
+/** `name~n` for a directory (an extension means nothing there). */
+export function numberedDir(name: string, n: number): string {
+  return shorten(`${name}~${n}`);
 }
 
 /**
- * The names given out in one run: every URL gets a path no other URL has, files never sit where
- * a directory must be. Memory: one entry per saved page (its path and URL) plus one per directory.
+ * What is at a path, as place() needs to know it: nothing (null), a real directory ('dir'), or
+ * anything else (a file, a symlink, ...) with the URL key of the page saved there when that is
+ * known (owner), else null.
  */
-export class SavePaths {
-  readonly #files = new Map<string, SaveEntry>();
-  readonly #byKey = new Map<string, SaveEntry>();
-  readonly #dirs = new Set<string>();
+export type Occupant = null | 'dir' | { readonly owner: string | null };
 
-  /** Claims a path for `url`; the same URL always gets its same entry back. */
-  claim(url: string): SaveEntry | null {
-    const mapped = mapUrl(url);
-    if (!mapped) return null;
-    const known = this.#byKey.get(mapped.key);
-    if (known) return known;
-    const { segments } = mapped;
-    // Every ancestor becomes a directory; a file already there moves into it.
-    let prefix = '';
-    for (let i = 0; i < segments.length - 1; i++) {
-      prefix = prefix === '' ? segments[i]! : `${prefix}/${segments[i]!}`;
-      if (this.#dirs.has(prefix)) continue;
-      const file = this.#files.get(prefix);
-      if (file) {
-        this.#files.delete(prefix);
-        this.#place(file, `${prefix}/index.html`);
+export interface Placement {
+  /** The page's path under the save dir, `/`-separated: host first, file name last. */
+  readonly rel: string;
+  /** A file is there and is to be replaced (it is this URL's own); else the name is free. */
+  readonly replace: boolean;
+}
+
+/**
+ * Where the page of `mapped` goes. A generator, so that it stays a pure function of its answers:
+ * it yields each path it needs to know about, is given back that path's Occupant, and returns the
+ * Placement. Each directory on the way is the first of `name`, `name~2`, `name~3`, ... that is a
+ * directory or free: a file, a symlink or anything else there is passed by, never entered, never
+ * moved. The file name is the first of `name`, `name~2.ext`, ... that is free or a file to replace;
+ * when `name` itself is a directory, the page goes into it as `index.html` (numbered the same way).
+ */
+export function* place(mapped: MappedUrl): Generator<string, Placement, Occupant> {
+  const { segments } = mapped;
+  let parent = '';
+  const under = (name: string): string => (parent === '' ? name : `${parent}/${name}`);
+  for (const segment of segments.slice(0, -1)) {
+    for (let n = 1; ; n++) {
+      const rel = under(n === 1 ? segment : numberedDir(segment, n));
+      const there = yield rel;
+      if (there === null || there === 'dir') {
+        parent = rel;
+        break;
       }
-      this.#dirs.add(prefix);
     }
-    const entry: SaveEntry = { key: mapped.key, rel: '' };
-    const rel = segments.join('/');
-    this.#place(entry, this.#dirs.has(rel) ? `${rel}/index.html` : rel);
-    this.#byKey.set(entry.key, entry);
-    return entry;
   }
-
-  /** Lets go of a claim that will not be written (filtered, failed), so the name is free again. */
-  release(entry: SaveEntry): void {
-    if (this.#files.get(entry.rel) === entry) this.#files.delete(entry.rel);
-    if (this.#byKey.get(entry.key) === entry) this.#byKey.delete(entry.key);
+  let name = segments[segments.length - 1]!;
+  let known: Occupant | undefined = yield under(name);
+  if (known === 'dir') {
+    parent = under(name);
+    name = 'index.html';
+    known = undefined;
   }
-
-  #place(entry: SaveEntry, rel: string): void {
-    let candidate = rel;
-    const slash = rel.lastIndexOf('/');
-    for (let n = 2; this.#files.has(candidate) || this.#dirs.has(candidate); n++) {
-      candidate = rel.slice(0, slash + 1) + numbered(rel.slice(slash + 1), n);
-    }
-    entry.rel = candidate;
-    this.#files.set(candidate, entry);
+  for (let n = 1; ; n++) {
+    const rel = under(n === 1 ? name : numbered(name, n));
+    const there = n === 1 && known !== undefined ? known : yield rel;
+    if (there === null) return { rel, replace: false };
+    // The same URL saved again replaces its own file. A file whose page is not known (left by an
+    // earlier run) is replaced as well: runs keep no record of their files yet.
+    if (there !== 'dir' && (there.owner === mapped.key || there.owner === null)) return { rel, replace: true };
   }
 }

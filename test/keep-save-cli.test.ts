@@ -42,7 +42,9 @@ describe('--save-dir', () => {
     const r = await runCli(['-q', '-H', 'Accept-Encoding: gzip', '--save-dir', dir, tempList(urls)]);
     expect(r.code, r.stderr).toBe(0);
     const host = `127.0.0.1_${port}`;
-    const saved = files(dir).filter((f) => !f.startsWith('.sweep-part'));
+    // Beside the hosts: the part files' dir and the list of saved files (.sweep-saved.ndjson).
+    const saved = files(dir).filter((f) => !f.startsWith('.sweep-'));
+    expect(files(dir).filter((f) => f.startsWith('.sweep-'))).toEqual(['.sweep-saved.ndjson']);
     expect(saved.every((f) => f.startsWith(`${host}/`))).toBe(true);
     // The gzipped page is saved decoded, as index.html of its directory.
     expect(readFileSync(join(dir, host, 'site/5/index.html'), 'utf8')).toBe(sitePage(0, 5));

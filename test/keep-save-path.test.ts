@@ -2,13 +2,13 @@
 // (uniqueness, file vs directory), and the streaming writer (decoding, --save-types, temp file +
 // rename, file vs directory on disk).
 
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, sep } from 'node:path';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { mapUrl, place, type Occupant, type Placement } from '../src/keep/save-path.js';
-import { parseSaveTypes, SaveDirWriter, type SaveFile } from '../src/keep/save-dir.js';
+import { parseSaveTypes, SAVED_LIST, SaveDirWriter, type SaveFile } from '../src/keep/save-dir.js';
 import { fc } from './property.js';
 
 const path = (url: string) => mapUrl(url)!.segments.join('/');
@@ -129,13 +129,16 @@ describe('mapUrl', () => {
     fc.assert(
       fc.property(foreign, fc.array(fc.oneof(clashing, urlArb), { maxLength: 40 }), (others, urls) => {
         const tree: Tree = new Map();
+        const foreignFiles: string[] = [];
         for (const [rel, dir] of others) {
           // Its parents must be directories; skip it when an earlier one is a file there.
           const parts = rel.split('/');
           const parents = parts.slice(0, -1).map((_, i) => parts.slice(0, i + 1).join('/'));
           if (parents.some((d) => tree.has(d) && tree.get(d) !== 'dir')) continue;
           for (let i = 1; i < parts.length; i++) tree.set(parts.slice(0, i).join('/'), 'dir');
-          if (!tree.has(rel)) tree.set(rel, dir ? 'dir' : { owner: null });
+          if (tree.has(rel)) continue;
+          tree.set(rel, dir ? 'dir' : { owner: null });
+          if (!dir) foreignFiles.push(rel);
         }
         const placed: { key: string; rel: string }[] = [];
         for (const url of urls) {
@@ -151,14 +154,19 @@ describe('mapUrl', () => {
           }
           expect(resolve(root, ...parts).startsWith(root + sep)).toBe(true);
           // Through directories (or free names) only; the file name free, or this URL's own file.
-          for (let i = 1; i < parts.length; i++) expect([null, 'dir']).toContain(p.asked.get(parts.slice(0, i).join('/')) ?? null);
+          for (let i = 1; i < parts.length; i++) {
+            const dir = parts.slice(0, i).join('/');
+            expect(p.asked.has(dir)).toBe(true);
+            expect([null, 'dir']).toContain(p.asked.get(dir));
+          }
           const before = p.asked.get(p.rel) ?? null;
           expect(p.replace).toBe(before !== null);
-          if (before !== null && before !== 'dir' && before.owner !== null) expect(before.owner).toBe(mapped.key);
+          if (before !== null) expect(before).toEqual({ owner: mapped.key });
           placed.push({ key: mapped.key, rel: p.rel });
         }
-        // Nothing placed was moved or taken by another URL afterwards.
+        // Nothing placed was moved or taken by another URL afterwards; nothing foreign was replaced.
         for (const { key, rel } of placed) expect(tree.get(rel)).toEqual({ owner: key });
+        for (const rel of foreignFiles) expect(tree.get(rel)).toEqual({ owner: null });
       }),
       { numRuns: 500 },
     );
@@ -202,8 +210,13 @@ describe('place', () => {
     expect(placeIn(tree, 'http://h/a')!.rel).toBe('h/a/index~2.html');
   });
 
+  it('never takes a file whose page is not known (not written by sweep), nor another URL\'s', () => {
+    const tree: Tree = new Map<string, Exclude<Occupant, null>>([['h', 'dir'], ['h/x.html', { owner: null }], ['h/x~2.html', { owner: 'http://h/other' }]]);
+    expect(placeIn(tree, 'http://h/x.html')).toMatchObject({ rel: 'h/x~3.html', replace: false });
+  });
+
   it('never enters a symlink or a file where a directory must be', () => {
-    const tree: Tree = new Map([['h', 'dir'], ['h/evil', { owner: null }], ['h/evil~2', { owner: null }]]);
+    const tree: Tree = new Map<string, Exclude<Occupant, null>>([['h', 'dir'], ['h/evil', { owner: null }], ['h/evil~2', { owner: null }]]);
     expect(placeIn(tree, 'http://h/evil/payload')!.rel).toBe('h/evil~3/payload');
   });
 });
@@ -312,6 +325,82 @@ describe('SaveDirWriter', () => {
     expect(readdirSync(outside)).toEqual([]);
     expect(readFileSync(join(dir, 'h/evil~2/payload'), 'utf8')).toBe('x');
     expect(lstatSync(join(dir, 'h/evil')).isSymbolicLink()).toBe(true);
+  });
+
+  it('keeps a file it did not write: the page takes a ~n name', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sweep-save-foreign-'));
+    mkdirSync(join(dir, 'h'));
+    writeFileSync(join(dir, 'h', 'page.html'), 'not a page sweep saved');
+    const w = await SaveDirWriter.open({ dir });
+    expect((await save(w, 'http://h/page.html', [], Buffer.from('the page')))!.path).toBe(join(resolve(dir), 'h/page~2.html'));
+    await w.close();
+    expect(readFileSync(join(dir, 'h/page.html'), 'utf8')).toBe('not a page sweep saved');
+    expect(readFileSync(join(dir, 'h/page~2.html'), 'utf8')).toBe('the page');
+  });
+
+  // A later run over the same dir, or one resumed after a kill (the first writer is never closed):
+  // the same URL replaces its own file, another URL that meets the name takes the next one.
+  it('knows the files of earlier runs: the same URL replaces its own, another URL never does', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sweep-save-runs-'));
+    const killed = await SaveDirWriter.open({ dir });
+    const first = (await save(killed, 'http://h/a/', [], Buffer.from('a/ once')))!.path;
+    await save(killed, 'http://h/b.html', [], Buffer.from('b once'));
+    const w = await SaveDirWriter.open({ dir });
+    expect((await save(w, 'http://h/a', [], Buffer.from('a')))!.path).toBe(join(resolve(dir), 'h/a/index~2.html'));
+    expect((await save(w, 'http://h/a/', [], Buffer.from('a/ twice')))!.path).toBe(first);
+    expect((await save(w, 'https://h/b.html', [], Buffer.from('https b')))!.path).toBe(join(resolve(dir), 'h/b~2.html'));
+    expect((await save(w, 'http://h/b.html', [], Buffer.from('b twice')))!.path).toBe(join(resolve(dir), 'h/b.html'));
+    await w.close();
+    const again = await SaveDirWriter.open({ dir });
+    expect((await save(again, 'http://h/a', [], Buffer.from('a twice')))!.path).toBe(join(resolve(dir), 'h/a/index~2.html'));
+    await again.close();
+    const files = Object.fromEntries(['a/index.html', 'a/index~2.html', 'b.html', 'b~2.html'].map((f) => [f, readFileSync(join(dir, 'h', f), 'utf8')]));
+    expect(files).toEqual({ 'a/index.html': 'a/ twice', 'a/index~2.html': 'a twice', 'b.html': 'b twice', 'b~2.html': 'https b' });
+    expect(readdirSync(join(dir, 'h')).sort()).toEqual(['a', 'b.html', 'b~2.html']);
+  });
+
+  it('cuts a torn last line off its list of saved files, and reads the lines before it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sweep-save-torn-'));
+    const w = await SaveDirWriter.open({ dir });
+    await save(w, 'http://h/x', [], Buffer.from('x'));
+    await w.close();
+    appendFileSync(join(dir, SAVED_LIST), '{"path":"h/y","ur');
+    const again = await SaveDirWriter.open({ dir });
+    expect((await save(again, 'http://h/x', [], Buffer.from('x again')))!.path).toBe(join(resolve(dir), 'h/x'));
+    expect((await save(again, 'https://h/x', [], Buffer.from('https x')))!.path).toBe(join(resolve(dir), 'h/x~2'));
+    await again.close();
+    const lines = readFileSync(join(dir, SAVED_LIST), 'utf8').split('\n');
+    expect(lines.pop()).toBe('');
+    expect(lines.map((l) => JSON.parse(l) as unknown)).toEqual([
+      { path: 'h/x', url: 'http://h/x' },
+      { path: 'h/x~2', url: 'https://h/x' },
+    ]);
+  });
+
+  it('gives pages of one run that meet at one name a file each, whatever order they finish in', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sweep-save-race-'));
+    const w = await SaveDirWriter.open({ dir });
+    const urls = ['http://h/n', 'https://h/n', 'http://h/%6E', 'http://h/n/', 'http://h/n/index.html', 'https://h/n/', 'http://h/n/m', 'http://h:81/n'];
+    const files = urls.map((u) => w.begin(u, 200, [])!);
+    files.forEach((f, i) => f.data(Buffer.from(`body ${urls[i]}`)));
+    // All end at once, the last begun first.
+    const saved = await Promise.all(files.map((f, i) => [f, i] as const).reverse().map(async ([f, i]) => [urls[i]!, (await f.end({ truncated: false })).path!] as const));
+    await w.close();
+    expect(new Set(saved.map(([, p]) => p)).size).toBe(urls.length);
+    for (const [url, p] of saved) expect(readFileSync(p, 'utf8')).toBe(`body ${url}`);
+  });
+
+  // Two processes writing into one dir (two writers here): place() may find a name free in both,
+  // but only one link(2) can take it; the other page takes the next name.
+  it('never lets two writers over one dir take one name', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sweep-save-two-'));
+    const a = await SaveDirWriter.open({ dir });
+    const b = await SaveDirWriter.open({ dir });
+    const saves = await Promise.all([save(a, 'http://h/p', [], Buffer.from('from a')), save(b, 'https://h/p', [], Buffer.from('from b'))]);
+    await Promise.all([a.close(), b.close()]);
+    expect(saves[0]!.path).not.toBe(saves[1]!.path);
+    expect(readFileSync(saves[0]!.path!, 'utf8')).toBe('from a');
+    expect(readFileSync(saves[1]!.path!, 'utf8')).toBe('from b');
   });
 
   it('reports backpressure while a file stream is full and drains', async () => {

@@ -5,13 +5,21 @@
 // a dropped connection) is not saved at all, for the same reason.
 //
 // The name is chosen only then (save-path.ts place(), against the disk as it is at that moment):
-// renames run one at a time, so two pages of one run never race for a name, and a file once
-// renamed to its name stays there (its record names it). A file or symlink where a directory must
+// these commits run one at a time, so two pages of one run never race for a name, and a file once
+// under its name stays there (its record names it). A file or symlink where a directory must
 // be is never followed and never moved: the directory takes a `~n` name instead.
+//
+// Which URL each file holds outlives the run, in `<dir>/.sweep-saved.ndjson` (one line per file:
+// `{"path","url"}`): a later run over the same dir, or a --resume after a kill, knows a file as
+// its URL's own and replaces it when that URL is fetched again, and never replaces anything else.
+// The line is written before the file appears under its name, so a kill in between leaves at most
+// a line for a file that is not there (harmless: the name is free on disk). A new name is taken
+// with link(2), which fails if the name exists where rename(2) would replace it: even another
+// process writing into the same dir cannot make one page overwrite another's file.
 
 import { randomUUID } from 'node:crypto';
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { lstat, mkdir, rename, rm, unlink } from 'node:fs/promises';
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { link, lstat, mkdir, open, rename, rm, truncate, unlink, type FileHandle } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { pipeline, Transform, type TransformCallback, type Writable } from 'node:stream';
 import { UsageError } from '../errors.js';
@@ -20,8 +28,12 @@ import { headerValue } from '../http-headers.js';
 import { mapUrl, place, type MappedUrl, type Occupant } from './save-path.js';
 
 export const PART_DIR = '.sweep-part';
+/** The list of the files saved in the dir and their URLs (no page is named with a leading dot). */
+export const SAVED_LIST = '.sweep-saved.ndjson';
 export const DEFAULT_MAX_DECODED = 1024 ** 3;
 const MAX_TRIES = 8;
+/** link(2) errors that mean the file system has no hard links (FAT, exFAT, some network mounts). */
+const NO_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS']);
 
 export interface SaveDirOptions {
   dir: string;
@@ -69,8 +81,10 @@ export class SaveDirWriter {
   readonly #maxBytes: number;
   /** Directories known to exist (made or seen by this run): no lstat for them again. */
   readonly #knownDirs = new Set<string>();
-  /** The URL key of the page saved at each path by this run. */
-  readonly #owners = new Map<string, string>();
+  /** The URL key of the page at each path sweep saved in this dir (SAVED_LIST, and this run's). */
+  readonly #owners: Map<string, string>;
+  readonly #list: FileHandle;
+  #hardLinks = true;
   readonly #waiting = new Set<object>();
   #commits: Promise<unknown> = Promise.resolve();
   readonly #open = new Set<Promise<unknown>>();
@@ -81,13 +95,16 @@ export class SaveDirWriter {
       // Parts a killed run left: never under a page's name, so they can simply go.
       await rm(join(o.dir, PART_DIR), { recursive: true, force: true });
       await mkdir(join(o.dir, PART_DIR));
+      const owners = await readSavedList(join(o.dir, SAVED_LIST));
+      return new SaveDirWriter(o, owners, await open(join(o.dir, SAVED_LIST), 'a'));
     } catch (err) {
       throw new UsageError(`--save-dir ${o.dir}: ${(err as Error).message}`);
     }
-    return new SaveDirWriter(o);
   }
 
-  private constructor(o: SaveDirOptions) {
+  private constructor(o: SaveDirOptions, owners: Map<string, string>, list: FileHandle) {
+    this.#owners = owners;
+    this.#list = list;
     this.dir = o.dir;
     this.#root = resolve(o.dir);
     this.#types = o.types && o.types.length > 0 ? o.types.map((t) => t.toLowerCase()) : null;
@@ -125,6 +142,7 @@ export class SaveDirWriter {
   async close(): Promise<void> {
     while (this.#open.size > 0) await Promise.allSettled([...this.#open]);
     await this.#commits;
+    await this.#list.close();
   }
 
   // ---- used by PendingFile ---------------------------------------------------------------------
@@ -156,16 +174,56 @@ export class SaveDirWriter {
       const placing = place(mapped);
       let step = placing.next();
       while (!step.done) step = placing.next(await this.#occupant(step.value));
-      const { rel } = step.value;
-      if (!(await this.#makeDirs(rel))) {
-        if (attempt < MAX_TRIES) continue;
-        throw new Error(`save path ${rel}: the directories kept changing`);
-      }
+      const { rel, replace } = step.value;
       const target = this.#inside(rel);
-      await rename(part, target);
-      this.#owners.set(rel, mapped.key);
-      return target;
+      if (await this.#makeDirs(rel)) {
+        // This URL's own file (the list says so): replaced, as `wget -x` does on a re-run.
+        if (replace) {
+          await rename(part, target);
+          return target;
+        }
+        await this.#listed(rel, mapped.key);
+        if (await this.#takeNew(part, target)) return target;
+        // Something took the name since place() looked (another process): not ours after all.
+        await this.#listed(rel, null);
+      }
+      if (attempt === MAX_TRIES) throw new Error(`save path ${rel}: the names kept being taken`);
     }
+  }
+
+  /** Notes in SAVED_LIST (and in memory) which URL the file at `rel` holds; null: none of ours. */
+  async #listed(rel: string, key: string | null): Promise<void> {
+    await this.#list.write(`{"path":${JSON.stringify(rel)},"url":${JSON.stringify(key)}}\n`);
+    if (key === null) this.#owners.delete(rel);
+    else this.#owners.set(rel, key);
+  }
+
+  /** Gives the part the name `target` unless that name exists; false if it does. */
+  async #takeNew(part: string, target: string): Promise<boolean> {
+    if (this.#hardLinks) {
+      try {
+        await link(part, target);
+        // The page is under its name now; a part left behind goes with the next run's sweep.
+        await unlink(part).catch(() => undefined);
+        return true;
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code ?? '';
+        if (code === 'EEXIST') return false;
+        if (!NO_LINKS.has(code)) throw err;
+        this.#hardLinks = false;
+      }
+    }
+    // No hard links here: an exclusive create claims the name (it fails if the name exists), then
+    // the complete part replaces that empty claim. A kill in between leaves an empty file under the
+    // name, listed as this URL's, so fetching the URL again replaces it.
+    try {
+      await (await open(target, 'wx')).close();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw err;
+    }
+    await rename(part, target);
+    return true;
   }
 
   /** What is at `rel` now (lstat: a symlink is a symlink, never what it points to). */
@@ -271,4 +329,46 @@ class PendingFile implements SaveFile {
   async #discard(): Promise<void> {
     await unlink(this.#part).catch(() => undefined);
   }
+}
+
+/**
+ * The URL of each file in SAVED_LIST (the last line for a path wins; `"url":null` takes it back).
+ * A torn last line (a kill mid-write; its file was never linked) is cut off, so that the next line
+ * appended starts a line of its own. Lines that are not JSON of that shape are skipped.
+ */
+async function readSavedList(path: string): Promise<Map<string, string>> {
+  const owners = new Map<string, string>();
+  let rest: Buffer = Buffer.alloc(0);
+  let complete = 0;
+  try {
+    for await (const chunk of createReadStream(path)) {
+      const buf = rest.length === 0 ? (chunk as Buffer) : Buffer.concat([rest, chunk as Buffer]);
+      let start = 0;
+      for (let nl = buf.indexOf(10); nl !== -1; nl = buf.indexOf(10, start)) {
+        savedLine(owners, buf.toString('utf8', start, nl));
+        start = nl + 1;
+      }
+      complete += start;
+      rest = buf.subarray(start);
+    }
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return owners;
+    throw err;
+  }
+  if (rest.length > 0) await truncate(path, complete);
+  return owners;
+}
+
+function savedLine(owners: Map<string, string>, line: string): void {
+  let entry: unknown;
+  try {
+    entry = JSON.parse(line);
+  } catch {
+    return;
+  }
+  if (typeof entry !== 'object' || entry === null) return;
+  const { path, url } = entry as { path?: unknown; url?: unknown };
+  if (typeof path !== 'string') return;
+  if (typeof url === 'string') owners.set(path, url);
+  else if (url === null) owners.delete(path);
 }

@@ -19,8 +19,9 @@
 // need `a` as a file and as a directory, so if the page `a` is there first the directory is `a~2`
 // (`a~2/b`), and if the directory `a` is there first the page goes into it as `a/index.html`.
 // Two different URLs that still meet at one name (http:// and https:// of one host, `/a` and `/a/`)
-// are told apart by a `~2`, `~3`, ... before the extension of the later one; nothing is
-// overwritten silently.
+// are told apart by a `~2`, `~3`, ... before the extension of the later one. Only the same URL
+// fetched again (this run or a later one over the same dir) replaces its own file: a file another
+// URL was saved to, or one whose URL is not known (not written by sweep), is never overwritten.
 
 import { createHash } from 'node:crypto';
 import { decodeOnce, pct } from './percent.js';
@@ -159,8 +160,8 @@ export function* place(mapped: MappedUrl): Generator<string, Placement, Occupant
     const rel = under(n === 1 ? name : numbered(name, n));
     const there = n === 1 && known !== undefined ? known : yield rel;
     if (there === null) return { rel, replace: false };
-    // The same URL saved again replaces its own file. A file whose page is not known (left by an
-    // earlier run) is replaced as well: runs keep no record of their files yet.
-    if (there !== 'dir' && (there.owner === mapped.key || there.owner === null)) return { rel, replace: true };
+    // The same URL saved again replaces its own file (as `wget -x` does). Anything else there,
+    // another URL's page or a file whose page is not known, is kept: the page takes the next name.
+    if (there !== 'dir' && there.owner === mapped.key) return { rel, replace: true };
   }
 }

@@ -4,11 +4,13 @@
 import { copyFileSync, createReadStream, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { WARCParser } from 'warcio';
 import { describe, expect, it } from 'vitest';
 import { WarcWriter } from '../src/keep/warc-writer.js';
 import { repairCurrentWarc, repairWarcTail } from '../src/keep/warc-repair.js';
+import { UsageError } from '../src/errors.js';
 import { readWarc, type ReadRecord } from './keep-warc-reader.js';
 
 const seed = process.env.CI ? { seed: 20261123 } : {};
@@ -110,7 +112,87 @@ describe.each(['.warc.gz', '.warc'])('repairWarcTail (%s)', (ext) => {
     if (gzip) damaged[victim.offset + victim.length - 6]! ^= 0xff; // inside its CRC-32 trailer
     else damaged.write('WARX', victim.offset);
     writeFileSync(path, damaged);
-    await expect(repairWarcTail(path)).rejects.toThrow(/not cutting/);
+    // A usage error (one line on stderr, exit 2), not an internal error with a stack trace.
+    const refusal = repairWarcTail(path);
+    await expect(refusal).rejects.toThrow(/not cutting/);
+    await expect(refusal).rejects.toBeInstanceOf(UsageError);
+    expect(readFileSync(path).equals(damaged)).toBe(true);
+  });
+});
+
+/** Incompressible bytes, the same for the same seed (xorshift32). */
+function noise(seed: number, length: number): Buffer {
+  const out = Buffer.allocUnsafe(length);
+  let x = seed | 1;
+  for (let i = 0; i < length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
+
+/** A whole WARC record, as another tool might have written it: one gzip member, or plain. */
+function foreignRecord(gzip: boolean): Buffer {
+  const block = Buffer.from('a record inside a payload');
+  const record = Buffer.concat([
+    Buffer.from(`WARC/1.1\r\nWARC-Type: resource\r\nWARC-Record-ID: <urn:uuid:00000000-0000-4000-8000-000000000000>\r\nContent-Length: ${block.length}\r\n\r\n`),
+    block,
+    Buffer.from('\r\n\r\n'),
+  ]);
+  return gzip ? gzipSync(record) : record;
+}
+
+// A crawled .warc(.gz) served as a body: its records sit whole inside the response record's
+// payload (for .warc.gz too: level-1 deflate stores incompressible data, so an embedded gzip
+// member appears in the file byte for byte). A SIGKILL that tears that response record must
+// still be repaired: the records it carries are its own bytes, not records after a damaged one.
+describe.each(['.warc.gz', '.warc'])('repairWarcTail: a torn record whose payload holds whole records (%s)', (ext) => {
+  const gzip = ext === '.warc.gz';
+  const inner = foreignRecord(gzip);
+
+  it('cuts it, wherever the cut falls after the embedded record (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 2 ** 31 - 1 }), // the noise
+        // Past one deflate block (~16 KiB of literals at level 1), so the member lands in a
+        // stored block of noise; the property checks that it did.
+        fc.integer({ min: 40_000, max: 90_000 }),
+        fc.integer({ min: 0, max: 30_000 }),
+        fc.array(fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }), { minLength: 1, maxLength: 4 }),
+        async (noiseSeed, before, after, cuts) => {
+          const body = Buffer.concat([noise(noiseSeed, before), inner, noise(noiseSeed + 1, after)]);
+          const path = await writeWarc(ext, [
+            { path: '/first', status: 200, body: Buffer.from('first'), chunked: false },
+            { path: '/crawl.warc', status: 200, body, chunked: false },
+          ]);
+          const file = readFileSync(path);
+          const whole = readWarc(file, gzip);
+          const last = whole.at(-1)!;
+          const at = file.indexOf(inner, last.offset);
+          expect(at, 'the embedded record appears in the file as it is').toBeGreaterThan(last.offset);
+          const from = at + inner.length;
+          for (const f of cuts) await cutAndRepair(path, whole, from + Math.floor(f * (file.length - from)), gzip, false);
+        },
+      ),
+      { numRuns: 12, ...seed },
+    );
+  });
+
+  it('still refuses when the record before it is damaged (a whole record follows that)', async () => {
+    const body = Buffer.concat([noise(7, 50_000), inner, noise(8, 1000)]);
+    const path = await writeWarc(ext, [
+      { path: '/a', status: 200, body: Buffer.alloc(500, 'a'), chunked: false },
+      { path: '/crawl.warc', status: 200, body, chunked: false },
+    ]);
+    const whole = readWarc(readFileSync(path), gzip);
+    const damaged = readFileSync(path).subarray(0, statSync(path).size - 4096);
+    const victim = whole[2]!; // the first response, a whole pair's worth of records before the torn one
+    if (gzip) damaged[victim.offset + victim.length - 6]! ^= 0xff;
+    else damaged.write('WARX', victim.offset);
+    writeFileSync(path, damaged);
+    await expect(repairWarcTail(path)).rejects.toBeInstanceOf(UsageError);
     expect(readFileSync(path).equals(damaged)).toBe(true);
   });
 });

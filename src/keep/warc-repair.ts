@@ -3,12 +3,27 @@
 // record). repairWarcTail cuts the file back to the end of its last complete record, so any WARC
 // reader can read it and the next run can append.
 //
-// It refuses to cut when what follows the first bad byte still holds a whole record: that is a
-// damaged file, not a torn tail, and cutting would destroy good records.
+// What follows the last complete record is a torn tail only if it has the shape a SIGKILL leaves:
+// the file is a prefix of what the writer meant to write, so the first record that is not whole
+// starts right there, begins as every record does, and runs past the end of the file (plain: its
+// header's Content-Length reaches past EOF, or its header is cut; gzip: its member inflates
+// without a data error up to EOF, or only its 8-byte trailer is cut). Everything after the bad
+// byte is then that record's own bytes, whatever they hold: a crawled .warc or .warc.gz served as
+// a body carries whole records inside the payload (level-1 deflate stores incompressible data, so
+// an embedded gzip member appears byte for byte), and those must not stop the cut.
+//
+// Anything else is damage, not a crash: a record that ends inside the file but is wrong (bad CRC,
+// no closing CRLF CRLF, a Content-Length that does not fit), a data error in a member, bytes that
+// do not begin a record. Then the old, cautious rule holds: the whole rest of the file is searched
+// and, if it still holds a whole record, the repair refuses (a UsageError: one line, exit 2) and
+// leaves the file as it is; cutting would destroy good records. (A refusal may come from a record
+// embedded in the damaged record's payload; refusing costs the user a look, cutting would not be
+// undoable.) Only when nothing whole follows is the damaged tail cut.
 
 import { open, type FileHandle } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
 import { InflateRaw } from 'minizlib';
+import { UsageError } from '../errors.js';
 import { currentIndex, parseWarcPath, rotatedPath } from './warc-names.js';
 
 export interface RepairResult {
@@ -34,10 +49,11 @@ export async function repairWarcTail(path: string): Promise<RepairResult> {
     const reader = new Window(fh, size);
     const scan = gzip ? await scanMembers(reader, 0) : await scanPlain(reader, 0);
     if (scan.end < size) {
-      const later = gzip ? await findMember(reader, scan.end + 1) : await findPlain(reader, scan.end + 1);
+      // A torn record runs to EOF: nothing after it to search (see the top of this file).
+      const later = scan.torn ? -1 : gzip ? await findMember(reader, scan.end + 1) : await findPlain(reader, scan.end + 1);
       if (later >= 0) {
-        throw new Error(
-          `${path}: damaged at byte ${scan.end}, but a whole record follows at byte ${later}; not cutting (this is not a torn tail)`,
+        throw new UsageError(
+          `--resume: ${path} is damaged at byte ${scan.end}, but a whole record follows at byte ${later}; not cutting (this is not a torn tail from a killed run)`,
         );
       }
       // No fsync here: the writer appends next and fsyncs when it closes; a crash before that
@@ -81,13 +97,25 @@ interface Scan {
   records: number;
   /** Offset just past the last complete record. */
   end: number;
+  /** What starts at `end` (when it is not EOF) has the shape of a torn last record. */
+  torn: boolean;
 }
+
+/** Record probes: an end offset (>= 0), or one of these. */
+const TORN = -1; // a prefix of a record, running past EOF: what a SIGKILL leaves
+const BAD = -2; // not a whole record and not a torn one
 
 const PROBE = 64 * 1024;
 const CHUNK = 1 << 20;
 const CRLFCRLF = Buffer.from('\r\n\r\n');
 const GZIP_MAGIC = Buffer.from([0x1f, 0x8b, 0x08]);
 const WARC_MAGIC = Buffer.from('WARC/1.');
+
+/** `buf` begins as `magic` does (as far as it goes: a short buffer may be a cut one). */
+function startsLike(buf: Buffer, magic: Buffer): boolean {
+  const n = Math.min(buf.length, magic.length);
+  return buf.subarray(0, n).equals(magic.subarray(0, n));
+}
 
 /** The length of a WARC header block at the start of `buf` and its Content-Length, or null. */
 function warcHeader(buf: Buffer): { headerLength: number; contentLength: number } | null {
@@ -102,22 +130,28 @@ function warcHeader(buf: Buffer): { headerLength: number; contentLength: number 
 async function scanPlain(r: Window, from: number): Promise<Scan> {
   let pos = from;
   let records = 0;
+  let end = BAD;
   while (pos < r.size) {
-    const end = await plainRecordEnd(r, pos);
+    end = await plainRecordEnd(r, pos);
     if (end < 0) break;
     records++;
     pos = end;
   }
-  return { records, end: pos };
+  return { records, end: pos, torn: end === TORN };
 }
 
-/** End offset of the complete plain record at `pos`, or -1. */
+/** End offset of the complete plain record at `pos`, or TORN, or BAD. */
 async function plainRecordEnd(r: Window, pos: number): Promise<number> {
-  const h = warcHeader(await r.bytes(pos, PROBE));
-  if (!h) return -1;
+  const probe = await r.bytes(pos, PROBE);
+  const h = warcHeader(probe);
+  if (!h) {
+    // A header cut by EOF: every byte left is header (no CRLF CRLF yet), begun as a record is.
+    const cut = probe.length === r.size - pos && probe.indexOf(CRLFCRLF) < 0 && startsLike(probe, WARC_MAGIC);
+    return cut ? TORN : BAD;
+  }
   const end = pos + h.headerLength + h.contentLength + 4;
-  if (end > r.size) return -1;
-  return (await r.bytes(end - 4, 4)).equals(CRLFCRLF) ? end : -1;
+  if (end > r.size) return TORN;
+  return (await r.bytes(end - 4, 4)).equals(CRLFCRLF) ? end : BAD;
 }
 
 async function findPlain(r: Window, from: number): Promise<number> {
@@ -138,9 +172,10 @@ async function scanMembers(r: Window, from: number): Promise<Scan> {
   const checker = new MemberChecker();
   let pos = from;
   let records = 0;
+  let end = BAD;
   try {
     while (pos < r.size) {
-      const end = await checker.end(r, pos);
+      end = await checker.end(r, pos);
       if (end < 0) break;
       records++;
       pos = end;
@@ -148,7 +183,7 @@ async function scanMembers(r: Window, from: number): Promise<Scan> {
   } finally {
     checker.close();
   }
-  return { records, end: pos };
+  return { records, end: pos, torn: end === TORN };
 }
 
 /** Length of the gzip header at the start of `b`; -1 if it is not one or is cut short. */
@@ -173,8 +208,9 @@ function gzipHeaderLength(b: Buffer): number {
 
 /**
  * Decides whether a gzip member at an offset is complete (deflate stream, CRC-32 and size
- * trailer) and holds exactly one complete WARC record. Reuses one inflate handle across members
- * (a fresh zlib handle per member would cost more than inflating a small record).
+ * trailer) and holds exactly one complete WARC record, or is the torn start of one. Reuses one
+ * inflate handle across members (a fresh zlib handle per member would cost more than inflating a
+ * small record).
  */
 class MemberChecker {
   #inflate: InflateRaw | null = null;
@@ -185,33 +221,46 @@ class MemberChecker {
   #headBytes = 0;
   #tail: Buffer = Buffer.alloc(0);
 
-  /** End offset of the member at `pos`, or -1. */
+  /** End offset of the member at `pos`, or TORN, or BAD. */
   async end(r: Window, pos: number): Promise<number> {
-    const headerLength = gzipHeaderLength(await r.bytes(pos, PROBE));
-    if (headerLength < 0) return -1;
+    const probe = await r.bytes(pos, PROBE);
+    const headerLength = gzipHeaderLength(probe);
+    // The writer's members have a plain 10-byte header: fewer bytes left than that is a cut one.
+    if (headerLength < 0) return probe.length < 10 && probe.length === r.size - pos && startsLike(probe, GZIP_MAGIC) ? TORN : BAD;
     const inflate = this.#fresh();
     let at = pos + headerLength;
     for (;;) {
       const input = await r.bytes(at, CHUNK);
-      if (input.length === 0) return -1;
+      // EOF before the deflate stream ended: a torn member if all of it inflated cleanly and
+      // what it holds begins as a record does.
+      if (input.length === 0) return this.#startsAsRecord() ? TORN : BAD;
       inflate.write(input);
-      if (this.#failed) return -1;
+      // A data error: no prefix of a good member has one.
+      if (this.#failed) return BAD;
       const used = (inflate.handle as unknown as { bytesWritten: number }).bytesWritten;
       at += used;
       if (used < input.length) break;
     }
-    const trailer = await r.bytes(at, 8);
-    if (trailer.length < 8 || trailer.readUInt32LE(0) !== this.#crc >>> 0 || trailer.readUInt32LE(4) !== this.#total % 2 ** 32) {
-      return -1;
-    }
     const h = warcHeader(Buffer.concat(this.#head));
-    if (!h || h.headerLength + h.contentLength + 4 !== this.#total || !this.#tail.equals(CRLFCRLF)) return -1;
-    return at + 8;
+    if (!h || h.headerLength + h.contentLength + 4 !== this.#total || !this.#tail.equals(CRLFCRLF)) return BAD;
+    const crc = this.#crc >>> 0;
+    const length = this.#total % 2 ** 32;
+    const trailer = await r.bytes(at, 8);
+    if (trailer.length === 8) return trailer.readUInt32LE(0) === crc && trailer.readUInt32LE(4) === length ? at + 8 : BAD;
+    // The record inflated whole and EOF cuts the trailer: torn if the bytes there are right so far.
+    const want = Buffer.alloc(8);
+    want.writeUInt32LE(crc, 0);
+    want.writeUInt32LE(length, 4);
+    return trailer.equals(want.subarray(0, trailer.length)) ? TORN : BAD;
   }
 
   close(): void {
     this.#inflate?.close();
     this.#inflate = null;
+  }
+
+  #startsAsRecord(): boolean {
+    return startsLike(Buffer.concat(this.#head), WARC_MAGIC);
   }
 
   #fresh(): InflateRaw {

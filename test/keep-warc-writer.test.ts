@@ -2,7 +2,7 @@
 // feed it: undici's raw dispatch (de-chunked bytes, content-encoding kept, raw header list).
 // Every file is read back twice: by the independent reader in keep-warc-reader.ts and by warcio.
 
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, createReadStream } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -398,14 +398,15 @@ describe('WarcWriter edges', () => {
   it('resumes the current file of a series after cutting its torn tail, with a new warcinfo', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sweep-warc-resume-'));
     const path = join(dir, 'r.warc.gz');
-    const first = await WarcWriter.open({ path, maxSize: 4096 });
-    for (let i = 0; i < 5; i++) await feed(first, `http://h/${i}`, [], [Buffer.alloc(2000, i)]);
+    const first = await WarcWriter.open({ path, maxSize: 8192 });
+    // Incompressible bodies: one pair per file, and room after it for a small one.
+    for (let i = 0; i < 5; i++) await feed(first, `http://h/${i}`, [], [randomBytes(5000)]);
     await first.close();
     const current = join(dir, 'r-00004.warc.gz');
     const whole = readFileSync(current);
     const { truncateSync, appendFileSync } = await import('node:fs');
     appendFileSync(current, Buffer.from([0x1f, 0x8b, 0x08, 0, 0, 0])); // a torn member
-    const again = await WarcWriter.open({ path, maxSize: 4096, resume: true });
+    const again = await WarcWriter.open({ path, maxSize: 8192, resume: true });
     const loc = await feed(again, 'http://h/after', [], [Buffer.from('after')]);
     await again.close();
     expect(loc!.file).toBe(current);

@@ -29,6 +29,8 @@ import { currentIndex, parseWarcPath, rotatedPath } from './warc-names.js';
 export interface RepairResult {
   /** Complete records the file holds (warcinfo included). */
   records: number;
+  /** How many of them are warcinfo records (the rest are requests and responses). */
+  warcinfos: number;
   /** Bytes cut off the end (0: the file was whole). */
   tornBytes: number;
 }
@@ -60,7 +62,7 @@ export async function repairWarcTail(path: string): Promise<RepairResult> {
       // leaves a torn tail again, which the next repair cuts the same way.
       await fh.truncate(scan.end);
     }
-    return { records: scan.records, tornBytes: size - scan.end };
+    return { records: scan.records, warcinfos: scan.warcinfos, tornBytes: size - scan.end };
   } finally {
     await fh.close();
   }
@@ -95,6 +97,7 @@ class Window {
 
 interface Scan {
   records: number;
+  warcinfos: number;
   /** Offset just past the last complete record. */
   end: number;
   /** What starts at `end` (when it is not EOF) has the shape of a torn last record. */
@@ -117,33 +120,44 @@ function startsLike(buf: Buffer, magic: Buffer): boolean {
   return buf.subarray(0, n).equals(magic.subarray(0, n));
 }
 
-/** The length of a WARC header block at the start of `buf` and its Content-Length, or null. */
-function warcHeader(buf: Buffer): { headerLength: number; contentLength: number } | null {
+interface WarcHeader {
+  headerLength: number;
+  contentLength: number;
+  warcinfo: boolean;
+}
+
+/** The length of a WARC header block at the start of `buf`, its Content-Length and type, or null. */
+function warcHeader(buf: Buffer): WarcHeader | null {
   if (!buf.subarray(0, 7).equals(WARC_MAGIC)) return null;
   const end = buf.indexOf(CRLFCRLF);
   if (end < 0) return null;
-  const m = /\r\ncontent-length:[ \t]*(\d+)[ \t]*\r\n/i.exec(buf.toString('latin1', 0, end + 2));
+  const text = buf.toString('latin1', 0, end + 2);
+  const m = /\r\ncontent-length:[ \t]*(\d+)[ \t]*\r\n/i.exec(text);
   if (!m) return null;
-  return { headerLength: end + 4, contentLength: Number(m[1]) };
+  return { headerLength: end + 4, contentLength: Number(m[1]), warcinfo: /\r\nwarc-type:[ \t]*warcinfo[ \t]*\r\n/i.test(text) };
 }
 
 async function scanPlain(r: Window, from: number): Promise<Scan> {
   let pos = from;
   let records = 0;
+  let warcinfos = 0;
   let end = BAD;
+  const seen = { warcinfo: false };
   while (pos < r.size) {
-    end = await plainRecordEnd(r, pos);
+    end = await plainRecordEnd(r, pos, seen);
     if (end < 0) break;
     records++;
+    if (seen.warcinfo) warcinfos++;
     pos = end;
   }
-  return { records, end: pos, torn: end === TORN };
+  return { records, warcinfos, end: pos, torn: end === TORN };
 }
 
-/** End offset of the complete plain record at `pos`, or TORN, or BAD. */
-async function plainRecordEnd(r: Window, pos: number): Promise<number> {
+/** End offset of the complete plain record at `pos`, or TORN, or BAD; `seen` learns its type. */
+async function plainRecordEnd(r: Window, pos: number, seen?: { warcinfo: boolean }): Promise<number> {
   const probe = await r.bytes(pos, PROBE);
   const h = warcHeader(probe);
+  if (seen) seen.warcinfo = h?.warcinfo === true;
   if (!h) {
     // A header cut by EOF: every byte left is header (no CRLF CRLF yet), begun as a record is.
     const cut = probe.length === r.size - pos && probe.indexOf(CRLFCRLF) < 0 && startsLike(probe, WARC_MAGIC);
@@ -172,18 +186,20 @@ async function scanMembers(r: Window, from: number): Promise<Scan> {
   const checker = new MemberChecker();
   let pos = from;
   let records = 0;
+  let warcinfos = 0;
   let end = BAD;
   try {
     while (pos < r.size) {
       end = await checker.end(r, pos);
       if (end < 0) break;
       records++;
+      if (checker.warcinfo) warcinfos++;
       pos = end;
     }
   } finally {
     checker.close();
   }
-  return { records, end: pos, torn: end === TORN };
+  return { records, warcinfos, end: pos, torn: end === TORN };
 }
 
 /** Length of the gzip header at the start of `b`; -1 if it is not one or is cut short. */
@@ -220,6 +236,8 @@ class MemberChecker {
   #head: Buffer[] = [];
   #headBytes = 0;
   #tail: Buffer = Buffer.alloc(0);
+  /** The last whole member's record is a warcinfo record. */
+  warcinfo = false;
 
   /** End offset of the member at `pos`, or TORN, or BAD. */
   async end(r: Window, pos: number): Promise<number> {
@@ -243,6 +261,7 @@ class MemberChecker {
     }
     const h = warcHeader(Buffer.concat(this.#head));
     if (!h || h.headerLength + h.contentLength + 4 !== this.#total || !this.#tail.equals(CRLFCRLF)) return BAD;
+    this.warcinfo = h.warcinfo;
     const crc = this.#crc >>> 0;
     const length = this.#total % 2 ** 32;
     const trailer = await r.bytes(at, 8);

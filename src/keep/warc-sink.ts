@@ -13,7 +13,7 @@ import { basename } from 'node:path';
 import { digestBytes, digestHex, digestOf, warcDigest, type DigestAlgo } from './digest.js';
 import { MemberCompressor } from './gzip-member.js';
 import { rotatedPath, type WarcName } from './warc-names.js';
-import { formatHeader, newRecordId, RECORD_END, warcFields } from './warc-record.js';
+import { formatHeader, newRecordId, RECORD_END, warcFields, type RecordFields } from './warc-record.js';
 import { putLatin1 } from './latin1-write.js';
 
 export interface SinkSettings {
@@ -26,6 +26,11 @@ export interface SinkSettings {
   /** Index of the file to start in, and whether to append to it (resume) or create it. */
   startIndex: number;
   append: boolean;
+  /**
+   * (append) The file already holds request/response records, so this run's first pair may go
+   * to the next file instead; its warcinfo is then written only with that pair (see #open).
+   */
+  appendHoldsExchanges?: boolean;
 }
 
 /** Numbers per exchange in ExchangeBatch.meta. */
@@ -63,6 +68,16 @@ const FLUSH_BYTES = 1 << 20;
 const STAGE_BYTES = 1 << 20;
 
 const READ_CHUNK = 1 << 20;
+
+/**
+ * The most a gzip member of `n` raw bytes can take: zlib's deflateBound for the default window
+ * and memLevel (what MemberCompressor uses), `n + n/4096 + n/16384 + n/2^25 + 7`, plus the
+ * 18-byte gzip header and trailer. It holds for a stream fed without flushes and finished with
+ * Z_FINISH, as a spooled record is. Used only where the member is not made before it is placed.
+ */
+export function gzipBound(n: number): number {
+  return n + Math.floor(n / 4096) + Math.floor(n / 16384) + Math.floor(n / 2 ** 25) + 7 + 18;
+}
 const END = Buffer.from(RECORD_END, 'latin1');
 const REQUEST_TYPE = 'application/http;msgtype=request';
 const RESPONSE_TYPE = 'application/http;msgtype=response';
@@ -73,9 +88,15 @@ export class WarcSink {
   #index: number;
   #fd = -1;
   #size = 0;
-  /** File size right after this file's warcinfo record: a file never holds only that. */
+  /**
+   * Rotation waits while the file is no bigger than this: the size right after the file's own
+   * warcinfo record, so a file never holds only that; 0 for a resumed file that already holds
+   * exchanges (it may rotate before this run's first pair).
+   */
   #floor = 0;
   #warcinfoId = '';
+  /** A resumed file's new warcinfo record, written just before this run's first pair in it. */
+  #pendingInfo: Buffer | null = null;
   readonly #emptyDigest: string;
   #broken = false;
   #pending: Buffer[] = [];
@@ -120,15 +141,15 @@ export class WarcSink {
       const resHeadLength = meta[m + 7]!;
       const spool = meta[m + 8]! >= 0 ? batch.spools[meta[m + 8]!]! : null;
       const blockLength = res.length + (spool ? spool.length : 0);
-      // Headers are under 1 KiB each; gzip can grow incompressible data by a little.
-      const raw = req.length + blockLength + 2048;
-      if (this.#size > this.#floor && this.#size + raw + (raw >>> 10) > this.#s.maxSize) this.#rotate();
 
+      // Digests and headers first: rotation is decided on the records' exact lengths, and only
+      // the WARC-Warcinfo-ID in the headers depends on the file they go to.
       const algo = this.#s.digest;
+      const gz = this.#gz;
       const reqId = newRecordId();
       const resId = newRecordId();
       const reqBody = req.subarray(reqHeadLength);
-      const reqHeader = formatHeader({
+      const reqFields: RecordFields = {
         type: 'request',
         id: reqId,
         warcinfoId: this.#warcinfoId,
@@ -140,8 +161,7 @@ export class WarcSink {
         contentLength: req.length,
         blockDigest: warcDigest(algo, digestBytes(algo, req)),
         payloadDigest: reqBody.length === 0 ? this.#emptyDigest : warcDigest(algo, digestBytes(algo, reqBody)),
-      });
-      this.#record(reqHeader, req);
+      };
 
       let block: Buffer;
       let payload: Buffer;
@@ -159,7 +179,7 @@ export class WarcSink {
       }
       const payloadDigest = warcDigest(algo, payload);
       out.digests[i] = payloadDigest;
-      const resHeader = formatHeader({
+      const resFields: RecordFields = {
         type: 'response',
         id: resId,
         warcinfoId: this.#warcinfoId,
@@ -172,9 +192,35 @@ export class WarcSink {
         blockDigest: warcDigest(algo, block),
         payloadDigest,
         truncated,
-      });
+      };
+      let reqHeader = formatHeader(reqFields);
+      let resHeader = formatHeader(resFields);
+      // For .warc.gz the members are made now, so their lengths are known exactly; a spooled
+      // response is compressed as it is read, so it counts at its bound.
+      let reqMember = gz ? this.#member(reqHeader, req) : null;
+      let resMember = gz && !spool ? this.#member(resHeader, res) : null;
+      const resRaw = resHeader.length + blockLength + END.length;
+      const need =
+        (this.#pendingInfo?.length ?? 0) +
+        (reqMember ? reqMember.length : reqHeader.length + req.length + END.length) +
+        (resMember ? resMember.length : gz ? gzipBound(resRaw) : resRaw);
+      if (this.#size > this.#floor && this.#size + need > this.#s.maxSize) {
+        this.#rotate();
+        reqFields.warcinfoId = resFields.warcinfoId = this.#warcinfoId;
+        reqHeader = formatHeader(reqFields);
+        resHeader = formatHeader(resFields);
+        if (reqMember) reqMember = this.#member(reqHeader, req);
+        if (resMember) resMember = this.#member(resHeader, res);
+      }
+      if (this.#pendingInfo) {
+        this.#push(this.#pendingInfo);
+        this.#pendingInfo = null;
+      }
+      if (reqMember) this.#push(reqMember);
+      else this.#record(reqHeader, req);
       const offset = this.#size;
       if (spool) this.#spooledRecord(resHeader, res, spool);
+      else if (resMember) this.#push(resMember);
       else this.#record(resHeader, res);
       meta[i * LOC_STRIDE] = this.#index;
       meta[i * LOC_STRIDE + 1] = offset;
@@ -210,6 +256,7 @@ export class WarcSink {
   #open(append: boolean): void {
     const path = this.path;
     this.#fd = openSync(path, append ? 'a' : 'w');
+    this.#pendingInfo = null;
     try {
       this.#size = append ? fstatSync(this.#fd).size : 0;
       this.#warcinfoId = newRecordId();
@@ -223,6 +270,15 @@ export class WarcSink {
         contentLength: block.length,
         blockDigest: digestOf(this.#s.digest, block),
       });
+      if (append && this.#s.appendHoldsExchanges === true && this.#size > 0) {
+        // The file holds exchanges already: this run's first pair may not fit in it, and then goes
+        // to the next file with nothing added here. So the warcinfo waits for that pair, and counts
+        // with it (a run that writes nothing leaves the file as it was).
+        const latin1 = Buffer.from(header, 'utf8').toString('latin1');
+        this.#pendingInfo = this.#gz ? this.#member(latin1, block) : Buffer.concat([Buffer.from(latin1, 'latin1'), block, END]);
+        this.#floor = 0;
+        return;
+      }
       this.#record(header, block, 'utf8');
       this.#flush(); // a file that refuses writes says so now
     } catch (err) {
@@ -243,15 +299,8 @@ export class WarcSink {
   #record(header: string, block: Buffer, encoding: BufferEncoding = 'latin1'): void {
     if (encoding !== 'latin1') header = Buffer.from(header, encoding).toString('latin1');
     const length = header.length + block.length + END.length;
-    if (this.#gz) {
-      // Assembled in a reused scratch buffer: the compressor reads it before the next record.
-      if (this.#scratch.length < length) this.#scratch = Buffer.allocUnsafeSlow(Math.max(length, this.#scratch.length * 2));
-      const scratch = this.#scratch;
-      let at = putLatin1(scratch, header, 0);
-      at += block.copy(scratch, at);
-      at += END.copy(scratch, at);
-      this.#push(this.#gz.member(scratch.subarray(0, at)));
-    } else if (length <= STAGE_BYTES) {
+    if (this.#gz) this.#push(this.#member(header, block));
+    else if (length <= STAGE_BYTES) {
       // Straight into the staging buffer that goes to the file: no per-record Buffers.
       if (this.#staged + length > STAGE_BYTES) this.#flush();
       const stage = this.#stage;
@@ -266,6 +315,19 @@ export class WarcSink {
       this.#push(Buffer.from(block));
       this.#push(END);
     }
+  }
+
+  /** The gzip member of one record (header latin1). */
+  #member(header: string, block: Buffer): Buffer {
+    const length = header.length + block.length + END.length;
+    // Assembled in a reused scratch buffer: the compressor reads it before the next record, and
+    // the member it gives back is its own (a later member does not overwrite it).
+    if (this.#scratch.length < length) this.#scratch = Buffer.allocUnsafeSlow(Math.max(length, this.#scratch.length * 2));
+    const scratch = this.#scratch;
+    let at = putLatin1(scratch, header, 0);
+    at += block.copy(scratch, at);
+    at += END.copy(scratch, at);
+    return this.#gz!.member(scratch.subarray(0, at));
   }
 
   /** Block and payload digests of a response whose payload is in a spool file (one read). */

@@ -85,11 +85,13 @@ export class WarcWriter {
     const digest = o.digest ?? 'sha256';
     let startIndex = await currentIndex(name);
     let append = false;
+    let appendHoldsExchanges = false;
     if (o.resume) {
       await sweepSpools(name);
       try {
-        await repairWarcTail(rotatedPath(name, startIndex));
+        const repaired = await repairWarcTail(rotatedPath(name, startIndex));
         append = true;
+        appendHoldsExchanges = repaired.records > repaired.warcinfos;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       }
@@ -110,6 +112,7 @@ export class WarcWriter {
       },
       startIndex,
       append,
+      appendHoldsExchanges,
     };
     let client: SinkClient;
     try {

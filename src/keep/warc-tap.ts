@@ -2,10 +2,13 @@
 // each retried attempt, as a WARC request/response pair (warc-writer.ts). The URL's record gains
 // `sha256` (the payload as received, hex) and `warc` ({file, offset, length} of its response
 // record), and waits for them: a record never points at bytes the file does not hold.
+//
+// Every exchange that got a response head is written, also one whose response then broke off
+// (reset, timeout, --max-body): what arrived, marked WARC-Truncated with the reason.
 
 import type { ExchangeEnd, ExchangeObserver, ExchangeRequest, ExchangeTap, TappedTask } from '../exchange.js';
 import { CdxjWriter } from './cdxj.js';
-import { WarcWriter, type WarcRequest } from './warc-writer.js';
+import { WarcWriter, type TruncatedReason, type WarcRequest } from './warc-writer.js';
 
 export interface KeepConfig {
   readonly warc: string;
@@ -16,6 +19,27 @@ export interface KeepConfig {
 
 /** Origins whose header lists are kept at once (a many-origin crawl starts over past this). */
 const MAX_LISTS = 4096;
+
+/**
+ * WARC-Truncated (WARC 1.1 §5.13) for how an exchange ended: null when the response was complete;
+ * `length` for a body cut at --max-body; `time` for a timeout (--timeout, or undici's body
+ * timeout); `disconnect` for a connection that broke (reset, closed early, a TLS or socket
+ * failure); `unspecified` for the rest (a malformed chunk, a shutdown).
+ */
+export function truncatedReason(outcome: ExchangeEnd): TruncatedReason | null {
+  if (outcome.truncated) return 'length';
+  if (outcome.error === null) return null;
+  switch (outcome.error.code) {
+    case 'timeout':
+      return 'time';
+    case 'connection_reset':
+    case 'network':
+    case 'tls':
+      return 'disconnect';
+    default:
+      return 'unspecified';
+  }
+}
 
 export class WarcTap implements ExchangeTap {
   readonly #writer: WarcWriter;
@@ -65,13 +89,15 @@ export class WarcTap implements ExchangeTap {
       },
       async end(outcome: ExchangeEnd) {
         // No response at all (refused, reset before the head): nothing to keep.
-        if (!head || (outcome.error !== null && !outcome.truncated)) {
+        if (!head) {
           ex.abort();
           return;
         }
         // Known once the hop's connection is up, so read at the end (WARC-IP-Address).
         req.ip = task.peerAddress;
-        const at = await ex.end({ truncated: outcome.truncated ? 'length' : null });
+        // A response that broke off after its head is kept too, with what arrived, marked as cut
+        // (an archive keeps every exchange; a replay tool learns why the payload is short).
+        const at = await ex.end({ truncated: truncatedReason(outcome) });
         if (at === null) return;
         task.setField('sha256', `"${at.payloadSha256Hex}"`);
         task.setField('warc', `{"file":${JSON.stringify(at.file)},"offset":${at.offset},"length":${at.length}}`);

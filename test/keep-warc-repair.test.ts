@@ -172,7 +172,9 @@ describe.each(['.warc.gz', '.warc'])('repairWarcTail: a torn record whose payloa
           const whole = readWarc(file, gzip);
           const last = whole.at(-1)!;
           const at = file.indexOf(inner, last.offset);
-          expect(at, 'the embedded record appears in the file as it is').toBeGreaterThan(last.offset);
+          // Deflate does not always store the member verbatim (a block boundary can fall inside
+          // it): such a file is not the case under test, and is skipped.
+          fc.pre(at > last.offset);
           const from = at + inner.length;
           for (const f of cuts) await cutAndRepair(path, whole, from + Math.floor(f * (file.length - from)), gzip, false);
         },

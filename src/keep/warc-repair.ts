@@ -29,8 +29,8 @@ import { currentIndex, parseWarcPath, rotatedPath } from './warc-names.js';
 export interface RepairResult {
   /** Complete records the file holds (warcinfo included). */
   records: number;
-  /** How many of them are warcinfo records (the rest are requests and responses). */
-  warcinfos: number;
+  /** One of them is not a warcinfo record (a request or response: the file holds exchanges). */
+  holdsExchanges: boolean;
   /** Bytes cut off the end (0: the file was whole). */
   tornBytes: number;
 }
@@ -62,7 +62,7 @@ export async function repairWarcTail(path: string): Promise<RepairResult> {
       // leaves a torn tail again, which the next repair cuts the same way.
       await fh.truncate(scan.end);
     }
-    return { records: scan.records, warcinfos: scan.warcinfos, tornBytes: size - scan.end };
+    return { records: scan.records, holdsExchanges: scan.holdsExchanges, tornBytes: size - scan.end };
   } finally {
     await fh.close();
   }
@@ -97,7 +97,8 @@ class Window {
 
 interface Scan {
   records: number;
-  warcinfos: number;
+  /** A complete record is not a warcinfo record. */
+  holdsExchanges: boolean;
   /** Offset just past the last complete record. */
   end: number;
   /** What starts at `end` (when it is not EOF) has the shape of a torn last record. */
@@ -123,7 +124,16 @@ function startsLike(buf: Buffer, magic: Buffer): boolean {
 interface WarcHeader {
   headerLength: number;
   contentLength: number;
-  warcinfo: boolean;
+  /** The header (latin1), from its version line to the CRLF of its last field. */
+  text: string;
+}
+
+/**
+ * The header is a warcinfo record's. Asked only until a scan has seen another type (usually at
+ * the second record): one more regex per record would be a measurable share of a scan's time.
+ */
+function isWarcinfo(h: WarcHeader): boolean {
+  return /\r\nwarc-type:[ \t]*warcinfo[ \t]*\r\n/i.test(h.text);
 }
 
 /** The length of a WARC header block at the start of `buf`, its Content-Length and type, or null. */
@@ -134,30 +144,30 @@ function warcHeader(buf: Buffer): WarcHeader | null {
   const text = buf.toString('latin1', 0, end + 2);
   const m = /\r\ncontent-length:[ \t]*(\d+)[ \t]*\r\n/i.exec(text);
   if (!m) return null;
-  return { headerLength: end + 4, contentLength: Number(m[1]), warcinfo: /\r\nwarc-type:[ \t]*warcinfo[ \t]*\r\n/i.test(text) };
+  return { headerLength: end + 4, contentLength: Number(m[1]), text };
 }
 
 async function scanPlain(r: Window, from: number): Promise<Scan> {
   let pos = from;
   let records = 0;
-  let warcinfos = 0;
+  let holdsExchanges = false;
   let end = BAD;
-  const seen = { warcinfo: false };
+  const type = { warcinfo: true };
   while (pos < r.size) {
-    end = await plainRecordEnd(r, pos, seen);
+    end = await plainRecordEnd(r, pos, holdsExchanges ? null : type);
     if (end < 0) break;
     records++;
-    if (seen.warcinfo) warcinfos++;
+    if (!type.warcinfo) holdsExchanges = true;
     pos = end;
   }
-  return { records, warcinfos, end: pos, torn: end === TORN };
+  return { records, holdsExchanges, end: pos, torn: end === TORN };
 }
 
-/** End offset of the complete plain record at `pos`, or TORN, or BAD; `seen` learns its type. */
-async function plainRecordEnd(r: Window, pos: number, seen?: { warcinfo: boolean }): Promise<number> {
+/** End offset of the complete plain record at `pos`, or TORN, or BAD; `type` learns its type. */
+async function plainRecordEnd(r: Window, pos: number, type: { warcinfo: boolean } | null = null): Promise<number> {
   const probe = await r.bytes(pos, PROBE);
   const h = warcHeader(probe);
-  if (seen) seen.warcinfo = h?.warcinfo === true;
+  if (type !== null && h !== null) type.warcinfo = isWarcinfo(h);
   if (!h) {
     // A header cut by EOF: every byte left is header (no CRLF CRLF yet), begun as a record is.
     const cut = probe.length === r.size - pos && probe.indexOf(CRLFCRLF) < 0 && startsLike(probe, WARC_MAGIC);
@@ -186,20 +196,23 @@ async function scanMembers(r: Window, from: number): Promise<Scan> {
   const checker = new MemberChecker();
   let pos = from;
   let records = 0;
-  let warcinfos = 0;
+  let holdsExchanges = false;
   let end = BAD;
   try {
     while (pos < r.size) {
       end = await checker.end(r, pos);
       if (end < 0) break;
       records++;
-      if (checker.warcinfo) warcinfos++;
+      if (!checker.warcinfo) {
+        holdsExchanges = true;
+        checker.askType = false;
+      }
       pos = end;
     }
   } finally {
     checker.close();
   }
-  return { records, warcinfos, end: pos, torn: end === TORN };
+  return { records, holdsExchanges, end: pos, torn: end === TORN };
 }
 
 /** Length of the gzip header at the start of `b`; -1 if it is not one or is cut short. */
@@ -236,8 +249,10 @@ class MemberChecker {
   #head: Buffer[] = [];
   #headBytes = 0;
   #tail: Buffer = Buffer.alloc(0);
-  /** The last whole member's record is a warcinfo record. */
-  warcinfo = false;
+  /** Whether to tell a whole member's record type (warcinfo below). */
+  askType = true;
+  /** The last whole member's record is a warcinfo record (while askType). */
+  warcinfo = true;
 
   /** End offset of the member at `pos`, or TORN, or BAD. */
   async end(r: Window, pos: number): Promise<number> {
@@ -261,7 +276,7 @@ class MemberChecker {
     }
     const h = warcHeader(Buffer.concat(this.#head));
     if (!h || h.headerLength + h.contentLength + 4 !== this.#total || !this.#tail.equals(CRLFCRLF)) return BAD;
-    this.warcinfo = h.warcinfo;
+    if (this.askType) this.warcinfo = isWarcinfo(h);
     const crc = this.#crc >>> 0;
     const length = this.#total % 2 ** 32;
     const trailer = await r.bytes(at, 8);

@@ -91,7 +91,7 @@ export class WarcWriter {
       try {
         const repaired = await repairWarcTail(rotatedPath(name, startIndex));
         append = true;
-        appendHoldsExchanges = repaired.records > repaired.warcinfos;
+        appendHoldsExchanges = repaired.holdsExchanges;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       }

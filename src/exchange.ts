@@ -36,7 +36,11 @@ export interface ExchangeEnd {
 
 export interface ExchangeObserver {
   head(status: number, statusText: string, rawHeaders: readonly Buffer[]): void;
-  data(chunk: Buffer): void;
+  /**
+   * A body chunk. false: the tap is backed up (its disk behind): the fetcher stops reading this
+   * body until a tap drains, so what a slow disk cannot take stays in the kernel, not in memory.
+   */
+  data(chunk: Buffer): boolean | void;
   end(outcome: ExchangeEnd): void | Promise<void>;
 }
 

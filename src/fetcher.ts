@@ -49,6 +49,8 @@ export interface FetchSettings {
   hopPolicy?: HopPolicy | undefined;
   /** Observers of every exchange (src/exchange.ts); null: none, nothing is paid per request. */
   taps: readonly ExchangeTap[] | null;
+  /** Tasks whose body reading a backed-up tap paused; the run resumes them when a tap drains. */
+  paused: Set<UrlTask>;
 }
 
 /**
@@ -111,6 +113,10 @@ export class UrlTask implements Expirable, TappedTask, PeerSlot {
   [kPeer]: Peer | null = null;
   /** Set while p-retry drives the attempts: resolves each one with "retry it?". */
   #settle: ((again: boolean) => void) | null = null;
+  /** undici's resume for the body in flight (after onData returned false). */
+  #resumeBody: (() => void) | null = null;
+  /** While a backed-up tap holds the body: the attempt's time left (ms); NaN while reading. */
+  #pausedLeft = NaN;
 
   constructor(job: Job & { target: Target }, settings: FetchSettings, onDone: (task: UrlTask) => void) {
     this.job = job;
@@ -195,6 +201,11 @@ export class UrlTask implements Expirable, TappedTask, PeerSlot {
     // Let the queue drop this task now rather than at its next tick (deadlines.ts says why).
     this.#settings.deadlines.forget(this, this.#deadlineSlot, this.deadline);
     this.deadline = NaN;
+    if (!Number.isNaN(this.#pausedLeft)) {
+      // Ended while a tap held its body (aborted by a shutdown, say).
+      this.#pausedLeft = NaN;
+      this.#settings.paused.delete(this);
+    }
     this.error = error;
     const status = this.status;
     const retryable =
@@ -322,8 +333,9 @@ export class UrlTask implements Expirable, TappedTask, PeerSlot {
     this.#abort = abort;
   }
 
-  onHeaders(statusCode: number, rawHeaders: Buffer[] | string[] | null, _resume?: unknown, statusText?: string): boolean {
+  onHeaders(statusCode: number, rawHeaders: Buffer[] | string[] | null, resume?: () => void, statusText?: string): boolean {
     this.ttfbMs = performance.now() - this.#attemptStart;
+    this.#resumeBody = resume ?? null;
     this.status = statusCode;
     if (statusCode >= 300 && statusCode < 400 && statusCode !== 304 && this.#settings.maxRedirects > 0) {
       this.#location = headerValue(rawHeaders, 'location');
@@ -343,8 +355,36 @@ export class UrlTask implements Expirable, TappedTask, PeerSlot {
       return false;
     }
     const observers = this.#observers;
-    if (observers !== null) for (const o of observers) o.data(chunk);
-    return true;
+    if (observers === null) return true;
+    let more = true;
+    for (const o of observers) if (o.data(chunk) === false) more = false;
+    if (!more && this.#resumeBody !== null) this.#pauseBody();
+    return more || this.#resumeBody === null;
+  }
+
+  /**
+   * A tap cannot keep up: undici stops reading this body (it stays in the socket) until the run
+   * calls resumeBody(). The attempt's clock stops meanwhile: a slow disk is not the server's
+   * fault, and must not turn into timeouts.
+   */
+  #pauseBody(): void {
+    if (!Number.isNaN(this.#pausedLeft)) return;
+    this.#pausedLeft = Math.max(0, this.deadline - performance.now());
+    this.#settings.deadlines.forget(this, this.#deadlineSlot, this.deadline);
+    // No queue entry can match (and expire) the attempt while it waits.
+    this.deadline = Infinity;
+    this.#settings.paused.add(this);
+  }
+
+  /** A tap drained: read on, the attempt's clock running again from where it stopped. */
+  resumeBody(): void {
+    if (Number.isNaN(this.#pausedLeft)) return;
+    // Pushed out of order (earlier than the queue's tail, whose deadlines are later), it may
+    // fire late, by at most the time it was paused.
+    this.deadline = performance.now() + this.#pausedLeft;
+    this.#pausedLeft = NaN;
+    this.#deadlineSlot = this.#settings.deadlines.push(this, this.deadline);
+    this.#resumeBody?.();
   }
 
   onComplete(): void {

@@ -31,7 +31,7 @@ export class SaveTap implements ExchangeTap {
         file = writer.begin(url, status, rawHeaders);
       },
       data(chunk) {
-        file?.data(chunk);
+        return file === null ? true : file.data(chunk);
       },
       async end(outcome: ExchangeEnd) {
         if (file === null) return;

@@ -85,7 +85,7 @@ export class WarcTap implements ExchangeTap {
         ex.head(status, statusText, rawHeaders as Buffer[]);
       },
       data(chunk) {
-        ex.data(chunk);
+        return ex.data(chunk);
       },
       async end(outcome: ExchangeEnd) {
         // No response at all (refused, reset before the head): nothing to keep.

@@ -170,7 +170,16 @@ export class Run {
       reasons.length === 0 ? () => sink.backedUp : reasons.length === 1 ? ((r) => () => sink.backedUp || r())(reasons[0]!) : () => sink.backedUp || reasons.some((r) => r());
     this.#pool = new Pool(spec.jobs, limit, { start: (job) => this.#start(job), paused }, spec.frontier ?? null);
     for (const tap of taps ?? []) {
-      tap.onDrain = () => this.pump();
+      tap.onDrain = () => {
+        // Bodies a backed-up tap paused read on (each pauses again if a tap is still behind).
+        const paused = this.#settings.paused;
+        if (paused.size > 0) {
+          const tasks = [...paused];
+          paused.clear();
+          for (const task of tasks) task.resumeBody();
+        }
+        this.pump();
+      };
       tap.onError = (err) => this.fail('cannot keep what was fetched', err);
     }
     sink.attach({
@@ -383,5 +392,6 @@ export function fetchSettings(
     onThrottle: hooks.onThrottle,
     hopPolicy: hooks.hopPolicy,
     taps: hooks.taps ?? null,
+    paused: new Set(),
   };
 }

@@ -10,23 +10,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestbed, type Testbed } from '../src/testbed.js';
 import { runAndKill, runCli, tempDir, tempList } from './helpers.js';
 import { checkDigests, readWarc } from './keep-warc-reader.js';
+import { noise } from './noise.js';
 
 let tb: Testbed;
 let server: Server;
 let origin: string;
-
-/** Incompressible bytes, the same for the same seed (xorshift32). */
-function noise(seed: number, length: number): Buffer {
-  const out = Buffer.allocUnsafe(length);
-  let x = seed | 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
 
 /** A whole WARC record as another crawler wrote it: plain, and as one gzip member. */
 const block = Buffer.from('a record inside a payload');

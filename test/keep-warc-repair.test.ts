@@ -12,6 +12,7 @@ import { WarcWriter } from '../src/keep/warc-writer.js';
 import { repairCurrentWarc, repairWarcTail } from '../src/keep/warc-repair.js';
 import { UsageError } from '../src/errors.js';
 import { readWarc, type ReadRecord } from './keep-warc-reader.js';
+import { noise } from './noise.js';
 
 const seed = process.env.CI ? { seed: 20261123 } : {};
 const dir = mkdtempSync(join(tmpdir(), 'sweep-warc-repair-'));
@@ -120,19 +121,6 @@ describe.each(['.warc.gz', '.warc'])('repairWarcTail (%s)', (ext) => {
     expect(readFileSync(path).equals(damaged)).toBe(true);
   });
 });
-
-/** Incompressible bytes, the same for the same seed (xorshift32). */
-function noise(seed: number, length: number): Buffer {
-  const out = Buffer.allocUnsafe(length);
-  let x = seed | 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
 
 /** A whole WARC record, as another tool might have written it: one gzip member, or plain. */
 function foreignRecord(gzip: boolean): Buffer {

@@ -17,19 +17,7 @@ import { startTestbed, type Testbed } from '../src/testbed.js';
 import { runCli, tempDir, tempList } from './helpers.js';
 import { checkDigests, readWarc, splitHttp, type ReadRecord } from './keep-warc-reader.js';
 import { fc } from './property.js';
-
-/** Incompressible bytes, the same for the same seed (xorshift32). */
-function noise(seed: number, length: number): Buffer {
-  const out = Buffer.allocUnsafe(length);
-  let x = seed | 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
+import { noise } from './noise.js';
 
 /** The files of a series, in order, read. */
 function series(path: string): { name: string; size: number; records: ReadRecord[] }[] {

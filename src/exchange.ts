@@ -49,6 +49,8 @@ export interface TappedTask {
   readonly job: Job;
   /** The server address the hop in flight went to, once connected; null when unknown (net/peer.ts). */
   readonly peerAddress: string | null;
+  /** The version on the status line of the response whose head is being observed; null when unknown. */
+  readonly httpVersion: string | null;
   /** Adds (or replaces) a record field: `name` and its JSON text. The last exchange's value wins. */
   setField(name: string, json: string): void;
 }

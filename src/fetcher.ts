@@ -157,6 +157,10 @@ export class UrlTask implements Expirable, TappedTask, PeerSlot {
     return this[kPeer]?.address ?? null;
   }
 
+  get httpVersion(): string | null {
+    return this[kPeer]?.httpVersion?.() ?? null;
+  }
+
   setField(name: string, json: string): void {
     (this.fields ??= new Map()).set(name, json);
   }

@@ -82,7 +82,8 @@ export class WarcTap implements ExchangeTap {
     return {
       head(status, statusText, rawHeaders) {
         head = true;
-        ex.head(status, statusText, rawHeaders as Buffer[]);
+        // The status line's version as received; unknown (proxies, --http2) is written as 1.1.
+        ex.head(status, statusText, rawHeaders as Buffer[], task.httpVersion ?? undefined);
       },
       data(chunk) {
         return ex.data(chunk);

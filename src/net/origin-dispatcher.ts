@@ -30,7 +30,25 @@ const Client = require('undici/lib/dispatcher/client.js') as typeof Undici.Clien
 const Dispatcher = require('undici/lib/dispatcher/dispatcher.js') as typeof Undici.Dispatcher;
 const { ClientClosedError, ClientDestroyedError } = require('undici/lib/core/errors.js') as typeof Undici.errors;
 // What Pool reads to tell a busy Client (undici pinned: test/pinned-deep-imports.test.ts).
-const { kBusy } = require('undici/lib/core/symbols.js') as { kBusy: symbol };
+const { kBusy, kParser, kSocket } = require('undici/lib/core/symbols.js') as { kBusy: symbol; kParser: symbol; kSocket: symbol };
+
+/** undici's HTTP/1.1 parser of a Client's socket: llhttp's exports and its parser state. */
+interface H1Parser {
+  llhttp: { llhttp_get_http_major(ptr: number): number; llhttp_get_http_minor(ptr: number): number };
+  ptr: number | null;
+}
+
+/**
+ * The version on the status line of the response the Client is parsing (WARC records keep the
+ * head as received: an HTTP/1.0 answer is not an HTTP/1.1 one). undici does not pass it on;
+ * llhttp has it. Asked once per response, at its head, and only with --warc.
+ */
+function httpVersionOf(client: Undici.Client): string | null {
+  const parser = (client as unknown as Record<symbol, Record<symbol, H1Parser | undefined> | undefined>)[kSocket]?.[kParser];
+  if (parser === undefined || parser.ptr === null || typeof parser.llhttp?.llhttp_get_http_major !== 'function') return null;
+  const major = parser.llhttp.llhttp_get_http_major(parser.ptr);
+  return major === 1 ? `1.${parser.llhttp.llhttp_get_http_minor(parser.ptr)}` : null;
+}
 
 type DispatchOptions = Undici.Dispatcher.DispatchOptions;
 type Handler = Undici.Dispatcher.DispatchHandler;
@@ -152,6 +170,7 @@ export class OriginDispatcher extends Dispatcher {
       retired: false,
       older: null,
       newer: null,
+      httpVersion: () => httpVersionOf(conn.client),
     };
     // The connection's remote address (WARC-IP-Address, see peer.ts), from its own socket.
     const options: Undici.Client.Options =

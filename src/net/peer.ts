@@ -10,6 +10,8 @@ export const kPeer = Symbol('sweep.peer');
 export interface Peer {
   /** The socket's remote address once connected; null before. */
   address: string | null;
+  /** The HTTP version of the response being parsed on it ("1.0", "1.1"), asked at its head. */
+  httpVersion?(): string | null;
 }
 
 /** A handler that wants to know its peer. */

@@ -19,6 +19,7 @@ export class DeadlineQueue {
   #deadlines: Float64Array;
   #head = 0;
   #size = 0;
+  readonly #aside = new Set<Expirable>();
   #timer: NodeJS.Timeout | null = null;
   readonly tickMs: number;
 
@@ -54,8 +55,29 @@ export class DeadlineQueue {
     if (this.#items[slot] === item && this.#deadlines[slot] === deadline) this.#items[slot] = undefined;
   }
 
+  /**
+   * Queues a deadline that breaks the FIFO order (a body that resumes after waiting for a tap
+   * has less time left than a new attempt): kept aside and checked each tick, under the item's
+   * current `deadline`. Few at a time, so the O(n) check per tick is cheap. Drop with unqueue().
+   */
+  pushAside(item: Expirable): void {
+    this.#aside.add(item);
+    if (this.#timer === null) this.#start();
+  }
+
+  unqueue(item: Expirable): void {
+    this.#aside.delete(item);
+  }
+
   /** Expires every head entry whose deadline is at or before `now`; drops stale heads. */
   sweep(now: number): void {
+    for (const item of this.#aside) {
+      if (Number.isNaN(item.deadline)) this.#aside.delete(item);
+      else if (item.deadline <= now) {
+        this.#aside.delete(item);
+        item.expire();
+      }
+    }
     const items = this.#items;
     const cap = items.length;
     while (this.#size > 0) {
@@ -69,7 +91,7 @@ export class DeadlineQueue {
       this.#size--;
       if (live) item!.expire();
     }
-    if (this.#size === 0) this.stop();
+    if (this.#size === 0 && this.#aside.size === 0) this.stop();
   }
 
   stop(): void {

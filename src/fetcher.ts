@@ -25,6 +25,9 @@ import { fromUrl, redactUrl, type Target } from './target.js';
 import { isStaleSocketError } from './keepalive.js';
 import { kPeer, type Peer, type PeerSlot } from './net/peer.js';
 
+/** Longest a body may wait for a backed-up tap (its disk) before its attempt times out anyway. */
+const MAX_PAUSE_MS = 10 * 60_000;
+
 /** Re-sends per attempt after a stale keep-alive socket (bounds a server that resets everything). */
 const STALE_RESENDS = 3;
 
@@ -117,6 +120,8 @@ export class UrlTask implements Expirable, TappedTask, PeerSlot {
   #resumeBody: (() => void) | null = null;
   /** While a backed-up tap holds the body: the attempt's time left (ms); NaN while reading. */
   #pausedLeft = NaN;
+  /** This attempt's deadline is in the queue's aside set (paused, or resumed after a pause). */
+  #setAside = false;
 
   constructor(job: Job & { target: Target }, settings: FetchSettings, onDone: (task: UrlTask) => void) {
     this.job = job;
@@ -204,6 +209,10 @@ export class UrlTask implements Expirable, TappedTask, PeerSlot {
   #attemptDone(error: CrawlError | null): void {
     // Let the queue drop this task now rather than at its next tick (deadlines.ts says why).
     this.#settings.deadlines.forget(this, this.#deadlineSlot, this.deadline);
+    if (this.#setAside) {
+      this.#setAside = false;
+      this.#settings.deadlines.unqueue(this);
+    }
     this.deadline = NaN;
     if (!Number.isNaN(this.#pausedLeft)) {
       // Ended while a tap held its body (aborted by a shutdown, say).
@@ -373,21 +382,24 @@ export class UrlTask implements Expirable, TappedTask, PeerSlot {
    */
   #pauseBody(): void {
     if (!Number.isNaN(this.#pausedLeft)) return;
-    this.#pausedLeft = Math.max(0, this.deadline - performance.now());
-    this.#settings.deadlines.forget(this, this.#deadlineSlot, this.deadline);
-    // No queue entry can match (and expire) the attempt while it waits.
-    this.deadline = Infinity;
+    const now = performance.now();
+    const deadlines = this.#settings.deadlines;
+    this.#pausedLeft = Math.max(0, this.deadline - now);
+    deadlines.forget(this, this.#deadlineSlot, this.deadline);
+    // A backstop, not a clock: a tap that never drained would hold the run for ever.
+    this.deadline = now + this.#pausedLeft + MAX_PAUSE_MS;
+    deadlines.pushAside(this);
+    this.#setAside = true;
     this.#settings.paused.add(this);
   }
 
   /** A tap drained: read on, the attempt's clock running again from where it stopped. */
   resumeBody(): void {
     if (Number.isNaN(this.#pausedLeft)) return;
-    // Pushed out of order (earlier than the queue's tail, whose deadlines are later), it may
-    // fire late, by at most the time it was paused.
+    // Out of the FIFO order (less time left than newer attempts), so kept aside.
     this.deadline = performance.now() + this.#pausedLeft;
     this.#pausedLeft = NaN;
-    this.#deadlineSlot = this.#settings.deadlines.push(this, this.deadline);
+    this.#settings.deadlines.pushAside(this);
     this.#resumeBody?.();
   }
 

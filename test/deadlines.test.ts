@@ -67,4 +67,20 @@ describe('DeadlineQueue', () => {
     expect(q.size).toBe(0);
     q.stop();
   });
+
+  it('a deadline set aside (out of FIFO order) expires on time, not behind later heads; one that ended is dropped', () => {
+    const q = new DeadlineQueue(1000);
+    const late = item(100);
+    q.push(late, 100);
+    const resumed = item(20); // a body that resumed with 20 ms left: earlier than the queue's head
+    q.pushAside(resumed);
+    const done = item(30);
+    q.pushAside(done);
+    done.deadline = NaN;
+    q.sweep(25);
+    expect([resumed.expired, late.expired, done.expired]).toEqual([1, 0, 0]);
+    q.sweep(150);
+    expect([resumed.expired, late.expired, done.expired]).toEqual([1, 1, 0]);
+    q.stop();
+  });
 });

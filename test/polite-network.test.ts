@@ -123,6 +123,14 @@ describe('TLS: --cacert and --http2', () => {
     expect(versions).toEqual(['2.0', '2.0']);
   });
 
+  it('--http2 for an origin NO_PROXY exempts from HTTPS_PROXY: still HTTP/2', async () => {
+    const env = { ...NO_ENV_PROXY, HTTPS_PROXY: proxy.url, https_proxy: proxy.url, NO_PROXY: '127.0.0.1', no_proxy: '127.0.0.1' };
+    const r = await runCli(['-q', '--cacert', caFile, '--http2', tempList([`${base}/a`, `${base}/b`])], { env });
+    expect(r.records.filter((x) => x.ok)).toHaveLength(2);
+    expect(versions).toEqual(['2.0', '2.0']);
+    expect(proxy.seen).toEqual([]);
+  });
+
   it('https through --proxy: a CONNECT tunnel, the CA still checked end to end', async () => {
     const r = await runCli(['-q', '--cacert', caFile, '--proxy', proxy.url, tempList([`${base}/a`])], { env: NO_ENV_PROXY });
     expect(r.records[0]).toMatchObject({ ok: true, status: 200 });

@@ -283,11 +283,17 @@ class PendingFile implements SaveFile {
     this.#head = stages[0]!;
     this.#done = new Promise((resolve) => pipeline(stages as [Transform, ...Transform[], Writable], (err) => resolve(err ?? null)));
     this.#head.on('drain', () => w.waiting(this, false));
+    // A chain that failed (a body that does not decode, too large, the disk refusing) emits no
+    // 'drain' again: stop counting it as behind, or the paused body (and with it every other
+    // body and the pool) would wait for ever. What still arrives is dropped; end() says why.
+    void this.#done.then((err) => {
+      if (err !== null) w.waiting(this, false);
+    });
     w.track(this.#done);
   }
 
   data(chunk: Buffer): boolean {
-    if (this.#ended) return !this.#w.backedUp;
+    if (this.#ended || this.#head.destroyed) return !this.#w.backedUp;
     if (!this.#head.write(chunk)) this.#w.waiting(this, true);
     return !this.#w.backedUp;
   }

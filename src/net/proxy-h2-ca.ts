@@ -25,7 +25,9 @@ const { Agent, Client, EnvHttpProxyAgent, Pool, ProxyAgent } = createRequire(imp
  */
 function taggedFactory(origin: string | URL, opts: Undici.Pool.Options): Dispatcher {
   const given = opts.connect;
-  const connect = typeof given === 'function' ? tagSockets(given) : taggingConnector((given ?? {}) as BuildConnector.BuildOptions);
+  // undici's Pool gives its connector allowH2 from the pool's options: so must this one.
+  const connect =
+    typeof given === 'function' ? tagSockets(given) : taggingConnector({ ...(given ?? {}), allowH2: opts.allowH2 } as BuildConnector.BuildOptions);
   return opts.connections === 1 ? new Client(origin, { ...opts, connect }) : new Pool(origin, { ...opts, connect });
 }
 

@@ -18,13 +18,14 @@
 // process writing into the same dir cannot make one page overwrite another's file.
 
 import { randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { link, lstat, mkdir, open, rename, rm, truncate, unlink, type FileHandle } from 'node:fs/promises';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { link, lstat, mkdir, open, rename, rm, unlink, type FileHandle } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { pipeline, Transform, type TransformCallback, type Writable } from 'node:stream';
 import { UsageError } from '../errors.js';
 import { contentDecoders, type DecoderFactory } from '../content-coding.js';
 import { headerValue } from '../http-headers.js';
+import { readLineFile } from '../run/line-file.js';
 import { mapUrl, place, type MappedUrl, type Occupant } from './save-path.js';
 
 export const PART_DIR = '.sweep-part';
@@ -344,24 +345,12 @@ class PendingFile implements SaveFile {
  */
 async function readSavedList(path: string): Promise<Map<string, string>> {
   const owners = new Map<string, string>();
-  let rest: Buffer = Buffer.alloc(0);
-  let complete = 0;
-  try {
-    for await (const chunk of createReadStream(path)) {
-      const buf = rest.length === 0 ? (chunk as Buffer) : Buffer.concat([rest, chunk as Buffer]);
-      let start = 0;
-      for (let nl = buf.indexOf(10); nl !== -1; nl = buf.indexOf(10, start)) {
-        savedLine(owners, buf.toString('utf8', start, nl));
-        start = nl + 1;
-      }
-      complete += start;
-      rest = buf.subarray(start);
-    }
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return owners;
-    throw err;
-  }
-  if (rest.length > 0) await truncate(path, complete);
+  // The shared reader of sweep's append-only line files: cuts (and syncs) the torn last line a
+  // kill left, and holds no newline-less stretch over its cap; such a line names no file of ours.
+  await readLineFile(path, {
+    line: (buf, start, end) => savedLine(owners, buf.toString('utf8', start, end)),
+    overlong: () => {},
+  });
   return owners;
 }
 

@@ -1,11 +1,12 @@
 // The line files sweep appends to and reopens after a kill: the records file (--resume), the
-// frontier log (a recursive crawl's --resume) and `sweep results -o` exports. Each is written in
+// frontier log (a recursive crawl's --resume), `sweep results -o` exports and --save-dir's list of
+// saved files (`.sweep-saved.ndjson`). Each is written in
 // whole lines, in order, so a kill at any moment (SIGKILL included) leaves at most one torn line:
 // whatever follows the last newline byte. It is cut off before anything is appended, never
 // parsed. Lines are split on the newline byte, which never occurs inside a UTF-8 sequence, so a
 // multi-byte character torn by a kill stays in the torn tail.
 //
-// One reader for all three, so that they cannot drift: each used to have its own loop, and only
+// One reader for all of them, so that they cannot drift: each used to have its own loop, and only
 // one of them capped how much of a newline-less stretch it would hold in memory.
 
 import { open, type FileHandle } from 'node:fs/promises';

@@ -40,7 +40,6 @@ export function redactUrl(raw: string, complete = true): string {
   return raw.slice(0, start) + shown + raw.slice(at);
 }
 
-
 /** Parses an absolute http(s) URL; returns an error message string when it is not one. */
 export function parseTarget(raw: string): Target | string {
   if (raw.length > MAX_URL_LENGTH) return `URL longer than ${MAX_URL_LENGTH} characters`;

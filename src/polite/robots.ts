@@ -1,7 +1,8 @@
 // --robots: robots.txt fetched once per origin (same timeout as any request, cached for the run:
 // the latest 10,000 origins used, so that a list of a million hosts does not keep a million
-// parsed files; an origin used again after that is fetched again) and applied with robots-parser (a maintained RFC 9309 parser: Allow/Disallow longest match,
-// wildcards, Crawl-delay). What an unhappy fetch means follows RFC 9309 §2.3.1:
+// parsed files; an origin used again after that is fetched again) and applied with robots-parser
+// (a maintained RFC 9309 parser: Allow/Disallow longest match, wildcards, Crawl-delay). What an
+// unhappy fetch means follows RFC 9309 §2.3.1:
 //   2xx            the rules in the file (at most 500 KiB read; the RFC asks for >= 500 KiB)
 //   3xx            followed, up to 5 hops; more: treated as unavailable (allow all)
 //   4xx            "unavailable": everything allowed, except 429 (a rate limit, as Google reads it)

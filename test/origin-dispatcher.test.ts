@@ -114,8 +114,9 @@ const clientOptions = { keepAliveTimeout: 10_000, headersTimeout: 10_000, bodyTi
 const servers: Counting[] = [];
 const dispatchers: OriginDispatcher[] = [];
 
-function dispatcher(connections: number, maxIdle = 100): OriginDispatcher {
-  const d = new OriginDispatcher({ connections, maxIdle, client: clientOptions });
+/** reuseWaitMs defaults to an hour here: a test that wants the wait to end says so. */
+function dispatcher(connections: number, maxIdle = 100, reuseWaitMs = 3_600_000): OriginDispatcher {
+  const d = new OriginDispatcher({ connections, maxIdle, reuseWaitMs, client: clientOptions });
   dispatchers.push(d);
   return d;
 }
@@ -233,11 +234,12 @@ describe('OriginDispatcher', () => {
     const d = dispatcher(3);
     const [s, origin] = await server();
     s.hold = true;
-    const three = [0, 1, 2].map((i) => get(d, origin, `/${i}`));
+    // Three connections: the first request to find the connections busy waits, the next opens one.
+    const four = [0, 1, 2, 3].map((i) => get(d, origin, `/${i}`));
     await s.arrivedCount(3);
     s.hold = false;
     s.release();
-    await Promise.all(three);
+    await Promise.all(four);
     await turn();
     expect(d.idle(origin)).toBe(3);
     const gone = once(d, 'disconnect');
@@ -245,8 +247,8 @@ describe('OriginDispatcher', () => {
     await gone;
     expect([d.idle(origin), d.idleConnections, d.connections]).toEqual([2, 2, 2]);
     s.hold = true;
-    const two = [3, 4].map((i) => get(d, origin, `/${i}`));
-    await s.arrivedCount(5);
+    const two = [4, 5].map((i) => get(d, origin, `/${i}`));
+    await s.arrivedCount(6);
     // Both went on the two idle connections: no new one was opened.
     expect(s.connections).toBe(3);
     s.hold = false;
@@ -313,5 +315,80 @@ describe('OriginDispatcher', () => {
 
   it('names the option when the limit is not a positive integer', () => {
     expect(() => new OriginDispatcher({ connections: 0, maxIdle: 1, client: {} })).toThrow('`connections`');
+    expect(() => new OriginDispatcher({ connections: 1, maxIdle: 1, reuseWaitMs: -1, client: {} })).toThrow('`reuseWaitMs`');
+  });
+});
+
+describe('OriginDispatcher: a request whose origin has only busy connections', () => {
+  it('waits for the busy connection instead of opening a second one', async () => {
+    const d = dispatcher(4);
+    const [s, origin] = await server();
+    s.hold = true;
+    const first = get(d, origin, '/first');
+    const second = get(d, origin, '/second');
+    await s.arrivedCount(1);
+    s.hold = false;
+    s.release();
+    expect(await first).toMatchObject({ status: 200, body: 'released' });
+    expect(await second).toMatchObject({ status: 200, body: 'answer /second' });
+    // Had the second request opened a connection of its own, it would have been answered on it.
+    expect(s.connections).toBe(1);
+    expect(s.arrived.map((a) => a.path)).toEqual(['/first', '/second']);
+    expect(s.arrived[1]!.socket).toBe(s.arrived[0]!.socket);
+  });
+
+  it('a second one opens a connection at once, for the one that waited longer (first come, first sent)', async () => {
+    const d = dispatcher(4);
+    const [s, origin] = await server();
+    s.hold = true;
+    const answers = ['/a', '/b', '/c'].map((path) => get(d, origin, path));
+    await s.arrivedCount(2);
+    expect(s.arrived.map((a) => a.path)).toEqual(['/a', '/b']);
+    expect(d.connections).toBe(2);
+    s.hold = false;
+    s.release();
+    expect((await Promise.all(answers)).map((o) => o.status)).toEqual([200, 200, 200]);
+    // '/c' waited for one of the two: no third connection.
+    expect(s.connections).toBe(2);
+    expect(s.maxInFlightPerSocket).toBe(1);
+  });
+
+  it('gets a connection of its own once it has waited reuseWaitMs', async () => {
+    const d = dispatcher(4, 100, 1);
+    const [s, origin] = await server();
+    s.hold = true;
+    const answers = [get(d, origin, '/held'), get(d, origin, '/waited')];
+    // The first stays held: only the wait's end can bring the second to the server.
+    await s.arrivedCount(2);
+    expect(s.connections).toBe(2);
+    s.hold = false;
+    s.release();
+    expect((await Promise.all(answers)).map((o) => o.status)).toEqual([200, 200]);
+  });
+
+  it('sent from the end of a response on the same origin (a redirect), it reuses that connection', async () => {
+    const d = dispatcher(8);
+    const [s, origin] = await server();
+    const second = await new Promise<Outcome>((resolve) => {
+      d.dispatch({ origin, path: '/from', method: 'GET', headers: {} }, {
+        ...plainHandler(),
+        // undici frees the connection a turn after this: the follow-up request finds it busy.
+        onComplete: () => void get(d, origin, '/to').then(resolve),
+      } as never);
+    });
+    expect(second).toMatchObject({ status: 200, body: 'answer /to' });
+    expect(s.connections).toBe(1);
+  });
+
+  it('fails at once on destroy()', async () => {
+    const d = dispatcher(4, 100, 60_000);
+    const [s, origin] = await server();
+    s.hold = true;
+    const running = get(d, origin, '/running');
+    const waiting = get(d, origin, '/waiting');
+    await s.arrivedCount(1);
+    await d.destroy();
+    for (const outcome of [await running, await waiting]) expect(outcome.error?.code).toBe('UND_ERR_DESTROYED');
+    expect(s.connections).toBe(1);
   });
 });

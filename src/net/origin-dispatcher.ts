@@ -13,6 +13,19 @@
 // Each Client carries at most one request at a time (pipelining 1), so "free" means idle.
 // Beyond `connections` per origin, requests wait in that origin's FIFO for the next one to free.
 //
+// A request that finds all of its origin's connections busy, with no other request of that origin
+// waiting, waits for one of them to free (for at most `reuseWaitMs`, then it gets a connection of
+// its own) instead of opening another at once; a second such request opens one. Why: in a crawl of
+// many origins two requests for one origin in flight at once are a passing coincidence, and the
+// connection opened for it sat idle for the rest of the crawl: 3,500 connections for 1,000 origins
+// in the origins scenario of bench:native, where each costs ~150-300 us of CPU (connect(), close(),
+// a Socket, a Client, undici's error and its stack on close) and memory the collector walks. Waiting
+// costs that request at most what is left of a response already under way, seldom more than a new
+// connection's handshake would; and a request sent from the end of a response on the same origin
+// (a redirect, the next URL of a one-origin list) no longer opens a second connection in the turn
+// before undici frees the first. One origin at -c N still reaches N connections: every request
+// beyond the first waiter opens one.
+//
 // Idle connections across origins: every free connection is also on one list in the order it
 // became free, and beyond `maxIdle` of them the one idle longest is closed. A crawl of many
 // origins can so keep its connections for long (keepAliveTimeout) without holding a socket per
@@ -58,6 +71,11 @@ export interface OriginDispatcherOptions {
   connections: number;
   /** Most idle connections kept, all origins together; the one idle longest is closed first. */
   maxIdle: number;
+  /**
+   * Longest a request waits for a busy connection of its origin before one is opened for it (see
+   * the top of this file). Default REUSE_WAIT_MS.
+   */
+  reuseWaitMs?: number;
   /** Given to every Client: timeouts, keep-alive, pipelining, the connector. */
   client: Undici.Client.Options;
 }
@@ -83,7 +101,12 @@ interface Origin {
   /** Requests over the limit, FIFO: [opts, handler] pairs from `head` on. */
   waiting: (DispatchOptions | Handler)[];
   head: number;
+  /** When its queue last went from empty to one request waiting for a busy connection (ms), or -1. */
+  waitingSince: number;
 }
+
+/** Default of OriginDispatcherOptions.reuseWaitMs. */
+export const REUSE_WAIT_MS = 50;
 
 export class OriginDispatcher extends Dispatcher {
   readonly #limit: number;
@@ -97,6 +120,10 @@ export class OriginDispatcher extends Dispatcher {
   /** Requests waiting in some origin's queue (close() waits for them to be sent). */
   #waiting = 0;
   #onQueueEmpty: (() => void)[] = [];
+  readonly #reuseWaitMs: number;
+  /** Origins whose first waiter waits for a busy connection, in the order they began: [origin, since]. */
+  #reuseWaits: [Origin, number][] = [];
+  #reuseTimer: NodeJS.Timeout | null = null;
   #closed = false;
   #destroyed = false;
 
@@ -108,8 +135,13 @@ export class OriginDispatcher extends Dispatcher {
     if (!Number.isInteger(options.maxIdle) || options.maxIdle < 0) {
       throw new RangeError(`Expected \`maxIdle\` to be a non-negative integer, got ${options.maxIdle}.`);
     }
+    const reuseWaitMs = options.reuseWaitMs ?? REUSE_WAIT_MS;
+    if (!Number.isFinite(reuseWaitMs) || reuseWaitMs < 0) {
+      throw new RangeError(`Expected \`reuseWaitMs\` to be a non-negative number, got ${reuseWaitMs}.`);
+    }
     this.#limit = options.connections;
     this.#maxIdle = options.maxIdle;
+    this.#reuseWaitMs = reuseWaitMs;
     this.#clientOptions = { ...options.client, pipelining: 1 };
   }
 
@@ -133,22 +165,65 @@ export class OriginDispatcher extends Dispatcher {
     const key = typeof opts.origin === 'string' ? opts.origin : String(opts.origin);
     let origin = this.#origins.get(key);
     if (origin === undefined) {
-      origin = { key, free: [], open: 0, waiting: [], head: 0 };
+      origin = { key, free: [], open: 0, waiting: [], head: 0, waitingSince: -1 };
       this.#origins.set(key, origin);
     }
-    let conn = origin.free.pop();
+    const conn = origin.free.pop();
     if (conn !== undefined) {
       conn.freeAt = -1;
       this.#unlinkIdle(conn);
-    } else if (origin.open < this.#limit) {
-      conn = this.#open(origin);
+      this.#send(conn, opts, handler);
+    } else if (origin.open === 0) {
+      this.#send(this.#open(origin), opts, handler);
     } else {
+      // Its connections are all busy: the request waits, in turn (FIFO).
       origin.waiting.push(opts, handler);
       this.#waiting++;
-      return true;
+      if (origin.open < this.#limit) {
+        if (origin.waiting.length - origin.head === 2) {
+          // The only one waiting: for a busy connection to free (or reuseWaitMs).
+          this.#waitForReuse(origin);
+        } else {
+          // A second one: the longest waiting gets a new connection, this one waits in its place.
+          this.#sendWaiting(origin, this.#open(origin));
+          this.#waitForReuse(origin);
+        }
+      }
     }
-    this.#send(conn, opts, handler);
     return true;
+  }
+
+  /** Marks the origin's (first) waiting request as waiting for reuse; the timer gives it a connection after reuseWaitMs. */
+  #waitForReuse(origin: Origin): void {
+    const now = performance.now();
+    origin.waitingSince = now;
+    this.#reuseWaits.push([origin, now]);
+    if (this.#reuseTimer === null) this.#armReuseTimer(this.#reuseWaitMs);
+  }
+
+  #armReuseTimer(ms: number): void {
+    this.#reuseTimer = setTimeout(() => this.#reuseWaitsDue(), ms);
+    // A crawl ends when its requests do; a wait still armed then must not hold the process.
+    this.#reuseTimer.unref();
+  }
+
+  /** Opens a connection for each origin whose waiter has waited reuseWaitMs and is still waiting. */
+  #reuseWaitsDue(): void {
+    this.#reuseTimer = null;
+    if (this.#destroyed) return;
+    const now = performance.now();
+    const waits = this.#reuseWaits;
+    let i = 0;
+    for (; i < waits.length; i++) {
+      const [origin, since] = waits[i]!;
+      if (now - since < this.#reuseWaitMs) break;
+      // Stale entries: the waiter got a connection since, or the origin began a newer wait.
+      if (origin.waitingSince !== since) continue;
+      origin.waitingSince = -1;
+      if (origin.head < origin.waiting.length && origin.open < this.#limit) this.#sendWaiting(origin, this.#open(origin));
+    }
+    this.#reuseWaits = i === waits.length ? [] : waits.slice(i);
+    if (this.#reuseWaits.length > 0) this.#armReuseTimer(Math.max(1, this.#reuseWaits[0]![1] + this.#reuseWaitMs - now));
   }
 
   #send(conn: Conn, opts: DispatchOptions, handler: Handler): void {
@@ -248,6 +323,7 @@ export class OriginDispatcher extends Dispatcher {
     if (origin.head === origin.waiting.length) {
       origin.waiting = [];
       origin.head = 0;
+      origin.waitingSince = -1;
     }
     if (--this.#waiting === 0) this.#queueEmptied();
     this.#send(conn, opts, handler);
@@ -306,6 +382,9 @@ export class OriginDispatcher extends Dispatcher {
     const err = errOrCallback ?? new ClientDestroyedError();
     this.#closed = true;
     this.#destroyed = true;
+    if (this.#reuseTimer !== null) clearTimeout(this.#reuseTimer);
+    this.#reuseTimer = null;
+    this.#reuseWaits = [];
     const waiting: Handler[] = [];
     for (const origin of this.#origins.values()) {
       for (let i = origin.head + 1; i < origin.waiting.length; i += 2) waiting.push(origin.waiting[i] as Handler);

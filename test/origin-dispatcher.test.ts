@@ -127,9 +127,19 @@ async function server(onRequest?: (req: IncomingMessage, res: ServerResponse) =>
   return [s, await s.listen()];
 }
 
-/** One connection allowed: a request held by the server, a second one waiting for the connection. */
-async function oneRunningOneWaiting() {
-  const d = dispatcher(1);
+/** Lets the server answer again, ends what it held, and waits for the statuses of `answers`. */
+async function releaseAndWait(s: Counting, answers: Promise<Outcome>[]): Promise<(number | null)[]> {
+  s.hold = false;
+  s.release();
+  return (await Promise.all(answers)).map((o) => o.status);
+}
+
+/**
+ * A request held by the server, a second one waiting for its connection: at the limit with one
+ * connection allowed, waiting for reuse with more.
+ */
+async function oneRunningOneWaiting(connections = 1) {
+  const d = dispatcher(connections);
   const [s, origin] = await server();
   s.hold = true;
   const running = get(d, origin, '/running');
@@ -162,10 +172,7 @@ describe('OriginDispatcher', () => {
     // Two wait in the dispatcher: nothing more reaches the server until an answer frees a connection.
     expect(s.connections).toBe(3);
     expect(d.connections).toBe(3);
-    s.hold = false;
-    s.release();
-    const outcomes = await Promise.all(answers);
-    expect(outcomes.map((o) => o.status)).toEqual([200, 200, 200, 200, 200]);
+    expect(await releaseAndWait(s, answers)).toEqual([200, 200, 200, 200, 200]);
     expect(s.arrived.map((a) => a.path).slice(3).sort()).toEqual(['/p/3', '/p/4']);
     expect(s.connections).toBe(3);
     expect(s.maxInFlightPerSocket).toBe(1);
@@ -251,9 +258,7 @@ describe('OriginDispatcher', () => {
     await s.arrivedCount(6);
     // Both went on the two idle connections: no new one was opened.
     expect(s.connections).toBe(3);
-    s.hold = false;
-    s.release();
-    expect((await Promise.all(two)).map((o) => o.status)).toEqual([200, 200]);
+    expect(await releaseAndWait(s, two)).toEqual([200, 200]);
   });
 
   it('a request undici refuses (a header value with a line break) fails alone and frees its connection', async () => {
@@ -321,19 +326,14 @@ describe('OriginDispatcher', () => {
 
 describe('OriginDispatcher: a request whose origin has only busy connections', () => {
   it('waits for the busy connection instead of opening a second one', async () => {
-    const d = dispatcher(4);
-    const [s, origin] = await server();
-    s.hold = true;
-    const first = get(d, origin, '/first');
-    const second = get(d, origin, '/second');
-    await s.arrivedCount(1);
+    const { s, running, waiting } = await oneRunningOneWaiting(4);
     s.hold = false;
     s.release();
-    expect(await first).toMatchObject({ status: 200, body: 'released' });
-    expect(await second).toMatchObject({ status: 200, body: 'answer /second' });
+    expect(await running).toMatchObject({ status: 200, body: 'released' });
+    expect(await waiting).toMatchObject({ status: 200, body: 'answer /waiting' });
     // Had the second request opened a connection of its own, it would have been answered on it.
     expect(s.connections).toBe(1);
-    expect(s.arrived.map((a) => a.path)).toEqual(['/first', '/second']);
+    expect(s.arrived.map((a) => a.path)).toEqual(['/running', '/waiting']);
     expect(s.arrived[1]!.socket).toBe(s.arrived[0]!.socket);
   });
 
@@ -345,9 +345,7 @@ describe('OriginDispatcher: a request whose origin has only busy connections', (
     await s.arrivedCount(2);
     expect(s.arrived.map((a) => a.path)).toEqual(['/a', '/b']);
     expect(d.connections).toBe(2);
-    s.hold = false;
-    s.release();
-    expect((await Promise.all(answers)).map((o) => o.status)).toEqual([200, 200, 200]);
+    expect(await releaseAndWait(s, answers)).toEqual([200, 200, 200]);
     // '/c' waited for one of the two: no third connection.
     expect(s.connections).toBe(2);
     expect(s.maxInFlightPerSocket).toBe(1);
@@ -361,9 +359,7 @@ describe('OriginDispatcher: a request whose origin has only busy connections', (
     // The first stays held: only the wait's end can bring the second to the server.
     await s.arrivedCount(2);
     expect(s.connections).toBe(2);
-    s.hold = false;
-    s.release();
-    expect((await Promise.all(answers)).map((o) => o.status)).toEqual([200, 200]);
+    expect(await releaseAndWait(s, answers)).toEqual([200, 200]);
   });
 
   it('sent from the end of a response on the same origin (a redirect), it reuses that connection', async () => {
@@ -381,12 +377,7 @@ describe('OriginDispatcher: a request whose origin has only busy connections', (
   });
 
   it('fails at once on destroy()', async () => {
-    const d = dispatcher(4, 100, 60_000);
-    const [s, origin] = await server();
-    s.hold = true;
-    const running = get(d, origin, '/running');
-    const waiting = get(d, origin, '/waiting');
-    await s.arrivedCount(1);
+    const { d, s, running, waiting } = await oneRunningOneWaiting(4);
     await d.destroy();
     for (const outcome of [await running, await waiting]) expect(outcome.error?.code).toBe('UND_ERR_DESTROYED');
     expect(s.connections).toBe(1);

@@ -321,6 +321,8 @@ describe('OriginDispatcher', () => {
   it('names the option when the limit is not a positive integer', () => {
     expect(() => new OriginDispatcher({ connections: 0, maxIdle: 1, client: {} })).toThrow('`connections`');
     expect(() => new OriginDispatcher({ connections: 1, maxIdle: 1, reuseWaitMs: -1, client: {} })).toThrow('`reuseWaitMs`');
+    // Node's timers fire after 1 ms beyond 2^31 - 1 ms: the wait would end at once, over and over.
+    expect(() => new OriginDispatcher({ connections: 1, maxIdle: 1, reuseWaitMs: 2 ** 31, client: {} })).toThrow('`reuseWaitMs`');
   });
 });
 
@@ -357,6 +359,18 @@ describe('OriginDispatcher: a request whose origin has only busy connections', (
     s.hold = true;
     const answers = [get(d, origin, '/held'), get(d, origin, '/waited')];
     // The first stays held: only the wait's end can bring the second to the server.
+    await s.arrivedCount(2);
+    expect(s.connections).toBe(2);
+    expect(await releaseAndWait(s, answers)).toEqual([200, 200]);
+  });
+
+  it('with reuseWaitMs 0 it does not wait: a connection of its own at once', async () => {
+    const d = dispatcher(4, 100, 0);
+    const [s, origin] = await server();
+    s.hold = true;
+    const answers = [get(d, origin, '/held'), get(d, origin, '/next')];
+    // Opened in dispatch() itself, not by a timer afterwards.
+    expect(d.connections).toBe(2);
     await s.arrivedCount(2);
     expect(s.connections).toBe(2);
     expect(await releaseAndWait(s, answers)).toEqual([200, 200]);

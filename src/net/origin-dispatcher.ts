@@ -73,7 +73,7 @@ export interface OriginDispatcherOptions {
   maxIdle: number;
   /**
    * Longest a request waits for a busy connection of its origin before one is opened for it (see
-   * the top of this file). Default REUSE_WAIT_MS.
+   * the top of this file). Default REUSE_WAIT_MS; 0 opens one at once (no waiting).
    */
   reuseWaitMs?: number;
   /** Given to every Client: timeouts, keep-alive, pipelining, the connector. */
@@ -107,6 +107,7 @@ interface Origin {
 
 /** Default of OriginDispatcherOptions.reuseWaitMs. */
 export const REUSE_WAIT_MS = 50;
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export class OriginDispatcher extends Dispatcher {
   readonly #limit: number;
@@ -136,8 +137,9 @@ export class OriginDispatcher extends Dispatcher {
       throw new RangeError(`Expected \`maxIdle\` to be a non-negative integer, got ${options.maxIdle}.`);
     }
     const reuseWaitMs = options.reuseWaitMs ?? REUSE_WAIT_MS;
-    if (!Number.isFinite(reuseWaitMs) || reuseWaitMs < 0) {
-      throw new RangeError(`Expected \`reuseWaitMs\` to be a non-negative number, got ${reuseWaitMs}.`);
+    // Above 2^31 - 1 ms Node's timers fire after 1 ms instead (with a warning each time).
+    if (!Number.isFinite(reuseWaitMs) || reuseWaitMs < 0 || reuseWaitMs > MAX_TIMER_MS) {
+      throw new RangeError(`Expected \`reuseWaitMs\` to be a number from 0 to ${MAX_TIMER_MS}, got ${reuseWaitMs}.`);
     }
     this.#limit = options.connections;
     this.#maxIdle = options.maxIdle;
@@ -180,13 +182,14 @@ export class OriginDispatcher extends Dispatcher {
       origin.waiting.push(opts, handler);
       this.#waiting++;
       if (origin.open < this.#limit) {
-        if (origin.waiting.length - origin.head === 2) {
+        if (origin.waiting.length - origin.head === 2 && this.#reuseWaitMs > 0) {
           // The only one waiting: for a busy connection to free (or reuseWaitMs).
           this.#waitForReuse(origin);
         } else {
-          // A second one: the longest waiting gets a new connection, this one waits in its place.
+          // A second one (or no wait at all): the longest waiting gets a new connection, and
+          // whoever is left waits in its place.
           this.#sendWaiting(origin, this.#open(origin));
-          this.#waitForReuse(origin);
+          if (origin.head < origin.waiting.length && this.#reuseWaitMs > 0) this.#waitForReuse(origin);
         }
       }
     }
@@ -223,7 +226,11 @@ export class OriginDispatcher extends Dispatcher {
       if (origin.head < origin.waiting.length && origin.open < this.#limit) this.#sendWaiting(origin, this.#open(origin));
     }
     this.#reuseWaits = i === waits.length ? [] : waits.slice(i);
-    if (this.#reuseWaits.length > 0) this.#armReuseTimer(Math.max(1, this.#reuseWaits[0]![1] + this.#reuseWaitMs - now));
+    // A request sent above may have failed at once and its handler dispatched one that waits,
+    // arming the timer already: one timer at a time.
+    if (this.#reuseWaits.length > 0 && this.#reuseTimer === null) {
+      this.#armReuseTimer(Math.max(1, this.#reuseWaits[0]![1] + this.#reuseWaitMs - now));
+    }
   }
 
   #send(conn: Conn, opts: DispatchOptions, handler: Handler): void {

@@ -16,7 +16,7 @@ import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createSecureContext, rootCertificates } from 'node:tls';
 
-// The same undici files sweep loads (src/undici-core.ts), not the whole index.
+// undici's Agent by file, not through the whole index (as sweep loads undici: src/undici-core.ts).
 const Agent = createRequire(import.meta.url)('undici/lib/dispatcher/agent.js');
 
 const [list, concArg] = process.argv.slice(2);

@@ -274,8 +274,8 @@ export class WarcSink {
         // The file holds exchanges already: this run's first pair may not fit in it, and then goes
         // to the next file with nothing added here. So the warcinfo waits for that pair, and counts
         // with it (a run that writes nothing leaves the file as it was).
-        const latin1 = Buffer.from(header, 'utf8').toString('latin1');
-        this.#pendingInfo = this.#gz ? this.#member(latin1, block) : Buffer.concat([Buffer.from(latin1, 'latin1'), block, END]);
+        const bytes = Buffer.from(header, 'utf8');
+        this.#pendingInfo = this.#gz ? this.#member(bytes.toString('latin1'), block) : Buffer.concat([bytes, block, END]);
         this.#floor = 0;
         return;
       }

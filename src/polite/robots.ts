@@ -24,8 +24,8 @@ interface Robot {
 // Both CommonJS, so required: an ESM import makes Node run its export lexer over the package first
 // (undici's index: import 155-180 ms, require 111-140; robots-parser 17 against 5). undici's index
 // adds request() to every dispatcher; sweep loads undici's files one by one (src/undici-core.ts,
-// net/origin-dispatcher.ts), so this module, loaded only with --robots, loads the index for it. robots-parser's typings declare
-// an ES default export, hence the cast.
+// net/origin-dispatcher.ts), so this module, loaded only with --robots, loads the index for it.
+// robots-parser's typings declare an ES default export, hence the cast.
 const require = createRequire(import.meta.url);
 require('undici');
 const robotsParser = require('robots-parser') as (url: string, contents: string) => Robot;
